@@ -1,0 +1,83 @@
+"""HTTP API (FastAPI). Routes translate errors into JSON problems and call the core, nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from assistant import __version__
+from assistant.errors import InputError, NewsdeskError
+from assistant.models import Answer
+from assistant.service import MAX_QUESTION_CHARS, Newsdesk
+from assistant.store import Filters
+
+__all__ = ["create_app", "AskRequest"]
+
+
+class Message(BaseModel):
+    role: str = Field(pattern="^(user|assistant)$")
+    content: str = Field(max_length=20_000)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    history: list[Message] = Field(default_factory=list, max_length=50)
+    since: dt.date | None = None
+    until: dt.date | None = None
+    sources: list[str] = Field(default_factory=list, max_length=50)
+
+
+def _filters(since: dt.date | None, until: dt.date | None, sources: list[str] | None) -> Filters:
+    if since and until and since > until:
+        raise InputError("since is after until")
+    return Filters(since=since, until=until, sources=tuple(sources or ()))
+
+
+def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
+    """The API at /v1 and /healthz, with the chat page mounted at / unless ``with_page`` is False."""
+    app = FastAPI(title="newsdesk", version=__version__, description="Ask questions about your news stories.")
+
+    @app.exception_handler(NewsdeskError)
+    async def _problem(request: Request, exc: NewsdeskError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.http_status,
+            content={"type": type(exc).__name__, "title": "newsdesk error", "status": exc.http_status,
+                     "detail": str(exc)},
+        )
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "mode": newsdesk.mode,
+                "chunks": newsdesk.store.chunk_count()}
+
+    @app.post("/v1/ask", response_model=Answer)
+    def ask(body: AskRequest) -> Answer:
+        history = [(m.role, m.content) for m in body.history]
+        return newsdesk.ask(body.question, history=history, filters=_filters(body.since, body.until, body.sources))
+
+    @app.get("/v1/search")
+    def search(
+        q: str = Query(min_length=1, max_length=MAX_QUESTION_CHARS),
+        k: int = Query(8, ge=1, le=50),
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        source: list[str] | None = Query(None),
+    ) -> dict[str, Any]:
+        passages = newsdesk.search(q, k, _filters(since, until, source))
+        return {"query": q, "results": [p.to_dict() for p in passages]}
+
+    @app.get("/v1/stats")
+    def stats() -> dict[str, Any]:
+        return newsdesk.store.stats()
+
+    if with_page:
+        import gradio as gr
+
+        from assistant.web import PAGE_CSS, build_page
+
+        app = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS)
+    return app

@@ -1,0 +1,268 @@
+"""The ``newsdesk`` command. Each subcommand parses arguments, calls the core, prints, exits.
+
+Exit codes: 0 ok; 1 unexpected; 2 bad input or configuration; 3 not found; 4 ingest partial or
+failed; 5 index problem; 6 LLM endpoint failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant import __version__
+from assistant.config import Settings
+from assistant.errors import InputError, NewsdeskError
+from assistant.models import Answer
+from assistant.store import Filters
+
+__all__ = ["main", "build_parser"]
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "ingest" / "samples"
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-08-13") from None
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only stories published on or after this day")
+    p.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="only stories published on or before this day")
+    p.add_argument("--source", action="append", default=[], metavar="OUTLET",
+                   help="only stories from this outlet (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="Ask questions about your news stories; answers quote and cite the passages they come from.",
+        epilog="Settings come from NEWSDESK_* environment variables or a .env file; see the README.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
+    parser.add_argument("--data-dir", type=Path, help="index location (default: $NEWSDESK_DATA_DIR or "
+                        "~/.local/share/newsdesk)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ingest", help="add articles from files or folders to the index",
+                       description="Read, clean, chunk, embed and index articles. Files: .txt .md .html .json "
+                       ".jsonl .csv (optionally .gz). Folders are read recursively. Unchanged articles are skipped; "
+                       "changed ones replaced. A broken file is reported and skipped (exit code 4: partial).")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=NAME",
+                   help="read field FIELD (title, text, url, published, source, byline) from record key NAME")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("search", help="show the passages retrieved for a query",
+                       description="Hybrid (dense + BM25) search over the indexed passages.")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=8, help="number of passages (default 8)")
+    p.add_argument("--json", action="store_true", help="print {results: [...]} as JSON")
+    _add_filters(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages",
+                       description="Retrieve passages, answer (with the configured LLM, or extractively when "
+                       "none is configured), and verify every citation against the stored articles.")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    _add_filters(p)
+
+    p = sub.add_parser("stats", help="what is in the index")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("delete", help="remove articles from the index",
+                       description="Delete articles by id, by outlet, or published before a date.")
+    p.add_argument("ids", nargs="*", metavar="ARTICLE_ID")
+    p.add_argument("--source", help="delete every article from this outlet")
+    p.add_argument("--before", type=_date, metavar="YYYY-MM-DD", help="delete articles published before this day")
+
+    p = sub.add_parser("serve", help="serve the chat page and the HTTP API",
+                       description="Chat page at /, API at /v1 (OpenAPI docs at /docs).")
+    p.add_argument("--host", help="interface (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+
+    p = sub.add_parser("demo", help="ingest the bundled sample article, then serve the chat page",
+                       description="Ingests the bundled AP story about Kursk and serves http://127.0.0.1:7860.")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    return Settings(**overrides)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _parse_map(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in ("title", "text", "url", "published", "source", "byline") or not value:
+            raise InputError(f"--map {item!r}: expected FIELD=NAME with FIELD one of title, text, url, "
+                             "published, source, byline")
+        out[key] = value
+    return out
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.embeddings import make_embeddings
+    from assistant.store import Store
+    from ingest.pipeline import ingest_paths
+
+    settings = _settings(args)
+    field_map = _parse_map(args.map)
+    store = Store(settings)
+    report = ingest_paths(args.paths, store, make_embeddings(settings), settings, field_map=field_map,
+                          progress=not args.no_progress and sys.stderr.isatty())
+    data = report.to_dict()
+    if args.json:
+        _print_json(data)
+    else:
+        print(f"{data['status']}: {data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
+              f"{data['duplicates']} duplicates, {data['chunks']} chunks, {len(data['failed'])} failed "
+              f"in {data['elapsed_s']:.1f}s")
+        for failure in data["failed"]:
+            print(f"  failed: {failure['source']}: {failure['reason']}", file=sys.stderr)
+    return 0 if report.status == "ok" else 4
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    if args.since and args.until and args.since > args.until:
+        raise InputError("--since is after --until")
+    return Filters(since=args.since, until=args.until, sources=tuple(args.source))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.service import open_newsdesk
+
+    nd = open_newsdesk(_settings(args))
+    passages = nd.search(args.query, args.k, _filters(args))
+    if args.json:
+        _print_json({"query": args.query, "results": [p.to_dict() for p in passages]})
+        return 0
+    if not passages:
+        print("No passages found.")
+    for i, p in enumerate(passages, 1):
+        print(f"{i}. {p.title} — {p.source or 'unknown outlet'}, {p.published_iso or 'date unknown'} "
+              f"(score {p.score:.4f}, {p.chunk_id})")
+        print("   " + p.text.replace("\n", " ")[:300])
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            where = f" <{c.url}>" if c.url else ""
+            lines.append(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published or 'date unknown'}{where}")
+            quote = c.quote if c.quote[:1] in "“\"‘'" else f"“{c.quote}”"
+            lines.append(f"    {quote}")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.service import open_newsdesk
+
+    nd = open_newsdesk(_settings(args))
+    answer = nd.ask(args.question, filters=_filters(args))
+    if args.json:
+        _print_json(answer.model_dump())
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from assistant.store import Store
+
+    stats = Store(_settings(args)).stats()
+    if args.json:
+        _print_json(stats)
+    else:
+        for key, value in stats.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from assistant.store import Store
+
+    store = Store(_settings(args))
+    ids = list(args.ids)
+    if args.source or args.before:
+        ids += store.ids_matching(source=args.source, before=args.before)
+    if not ids:
+        raise InputError("nothing to delete: give article ids, --source or --before")
+    removed = store.delete_articles(sorted(set(ids)))
+    print(f"deleted {removed} article(s)")
+    return 0 if removed else 3
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.service import open_newsdesk
+
+    nd = open_newsdesk(settings)
+    host, port = host or settings.host, port or settings.port
+    print(f"newsdesk: serving the chat page on http://{host}:{port}/ ({nd.mode} answers; API docs at /docs)",
+          flush=True)
+    uvicorn.run(create_app(nd), host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(_settings(args), args.host, args.port)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from assistant.embeddings import make_embeddings
+    from assistant.store import Store
+    from ingest.pipeline import ingest_paths
+
+    settings = _settings(args)
+    store = Store(settings)
+    report = ingest_paths([SAMPLES_DIR], store, make_embeddings(settings), settings, progress=False)
+    store.close()
+    print(f"newsdesk: sample ingested ({report.added} added, {report.unchanged} unchanged) into {settings.data_dir}")
+    if report.status != "ok":
+        raise NewsdeskError(f"could not ingest the bundled sample: {report.failed}")
+    return _serve(settings, args.host, args.port)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "stats": cmd_stats, "delete": cmd_delete,
+    "serve": cmd_serve, "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except NewsdeskError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Settings: read once from the environment (prefix ``NEWSDESK_``) and ``.env``, then passed in."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/newsdesk``, else ``~/.local/share/newsdesk``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsdesk"
+
+
+def _repo_prompts_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+class Settings(BaseSettings):
+    """All of newsdesk's configuration. Every field can be set as ``NEWSDESK_<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the index lives.")
+    collection: str = Field("newsdesk", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (e.g. http://127.0.0.1:8000); embedded Chroma when unset."
+    )
+
+    # LLM: any OpenAI-compatible endpoint. Unset key and base URL -> extractive answers.
+    openai_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("NEWSDESK_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("NEWSDESK_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible endpoint.")
+    llm_temperature: float = 0.0
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+    llm_enabled: bool | None = Field(
+        None, description="Force the LLM on/off; by default on when an API key or base URL is set."
+    )
+
+    embedding_model: str = Field(
+        "local", description="'local' (bundled all-MiniLM-L6-v2) or an OpenAI embedding model name."
+    )
+    embed_batch_size: int = 32
+    embed_threads: int = Field(0, description="onnxruntime intra-op threads; 0 = all cores.")
+
+    chunk_tokens: int = Field(180, description="Target chunk size in cl100k_base tokens.")
+    chunk_overlap_tokens: int = Field(40, description="Overlap carried between chunks, whole sentences.")
+
+    top_k: int = Field(6, description="Passages given to the answerer.")
+    candidates: int = Field(40, description="Candidates from each retriever before fusion.")
+    per_article_cap: int = Field(3, description="At most this many passages from one article.")
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    prompts_dir: Path = Field(default_factory=_repo_prompts_dir)
+
+    @property
+    def llm_configured(self) -> bool:
+        if self.llm_enabled is not None:
+            return self.llm_enabled
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built once. Tests build their own ``Settings`` instead."""
+    return Settings()

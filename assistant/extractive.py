@@ -1,0 +1,307 @@
+"""The extractive answerer: with no LLM, answer with the retrieved sentences that answer the
+question, attributed (who said it, outlet, date) and cited; refuse when the stories don't cover it.
+
+It reads the question's type (how many / who / when / where / what did X say / other), its terms
+and named entities; scores each sentence of the retrieved passages by idf-weighted term coverage
+with light fuzzy matching and a bonus for the kind of fact asked for; and refuses when a named
+entity is absent or coverage is too low.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant import lexical
+from assistant.citations import citation_for
+from assistant.models import Citation, Passage, Quote
+from assistant.store import Store
+from assistant.text import STOPWORDS, sentences, terms
+
+__all__ = ["ExtractiveAnswerer", "analyze", "QuestionInfo", "REFUSAL"]
+
+REFUSAL = "The stories I have don't say."
+MIN_COVERAGE = 0.5
+
+_SAY = re.compile(
+    r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
+    r"(?:say|said|saying|tell|told|claim|claimed|announce|announced|state|stated|think|thinks|mean|add|added|"
+    r"had to say|have to say|has to say)\b(?:\s+(?:about|on|regarding|of|concerning)\s+(.+?))?\s*\??\s*$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"dozen|dozens|hundred|hundreds|thousand|thousands|million|millions|billion)\b", re.I)
+_DATEISH = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+                      r"April|May|June|July|August|September|October|November|December|yesterday|today|"
+                      r"(?:19|20)\d\d|last (?:week|month|year)|this (?:week|month|year))\b")
+_PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+_QWORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were",
+           "did", "does", "do", "has", "have", "can", "could", "will", "would", "should", "and", "tell", "give"}
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    kind: str  # how_many | who | when | where | say | other
+    terms: list[str]
+    entities: list[str]  # stemmed terms of capitalised words: must be present in the evidence
+    speaker: str | None = None
+    topic_terms: list[str] = field(default_factory=list)
+    topic: str | None = None
+
+
+def analyze(question: str) -> QuestionInfo:
+    """Classify a question and pull out its terms, entities, and (for 'what did X say') speaker."""
+    q = question.strip()
+    low = q.lower()
+    m = _SAY.match(q)
+    if m:
+        speaker = re.sub(r"^(?:the)\s+", "", m.group(1).strip(), flags=re.I)
+        topic = m.group(2)
+        return QuestionInfo(
+            text=q, kind="say", terms=terms(q), entities=_entities(q), speaker=speaker,
+            topic_terms=terms(topic) if topic else [], topic=topic,
+        )
+    if re.match(r"^\s*how (many|much)\b", low):
+        kind = "how_many"
+    elif re.match(r"^\s*(who|whom|whose)\b", low):
+        kind = "who"
+    elif re.match(r"^\s*when\b", low) or "what date" in low or "what day" in low:
+        kind = "when"
+    elif re.match(r"^\s*where\b", low):
+        kind = "where"
+    else:
+        kind = "other"
+    return QuestionInfo(text=q, kind=kind, terms=terms(q), entities=_entities(q))
+
+
+def _entities(question: str) -> list[str]:
+    tokens = re.findall(r"[A-Za-z][\w’'-]*", question)
+    out = []
+    for i, tok in enumerate(tokens):
+        if tok[0].isupper() and (i > 0 or tok.lower() not in _QWORDS) and tok.lower() not in STOPWORDS:
+            if tok.lower() in _QWORDS:
+                continue
+            out.extend(terms(tok))
+    return list(dict.fromkeys(out))
+
+
+def _match(term: str, bag: set[str]) -> float:
+    if term in bag:
+        return 1.0
+    if len(term) >= 5:
+        for other in bag:
+            if len(other) >= 5 and (other.startswith(term[:5]) and term.startswith(other[:5])):
+                return 0.7
+    return 0.0
+
+
+@dataclass
+class _Candidate:
+    passage_rank: int
+    passage: Passage
+    start: int  # offsets in the article text
+    end: int
+    text: str
+    score: float
+    coverage: float
+    speaker: str | None = None
+
+
+class ExtractiveAnswerer:
+    """Answers from retrieved passages by selecting, attributing and citing sentences."""
+
+    def __init__(self, store: Store, embedder: Embeddings | None = None, max_sentences: int = 2) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _weights(self, q_terms: list[str]) -> dict[str, float]:
+        index, _ = self.store.lexical_index()
+        if index is None:
+            return {t: 1.0 for t in q_terms}
+        return {t: lexical.idf(index, t) for t in q_terms}
+
+    @staticmethod
+    def _coverage(q_terms: list[str], weights: dict[str, float], bag: set[str]) -> float:
+        total = sum(weights[t] for t in q_terms) or 1.0
+        return sum(weights[t] * _match(t, bag) for t in q_terms) / total
+
+    def _sentences(self, passages: list[Passage]) -> list[tuple[int, Passage, int, int, str]]:
+        out = []
+        seen: set[tuple[str, int]] = set()
+        for rank, p in enumerate(passages):
+            for a, b in sentences(p.text):
+                key = (p.article_id, p.start + a)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append((rank, p, p.start + a, p.start + b, p.text[a:b]))
+        return out
+
+    # -- answering ----------------------------------------------------------------------------
+
+    def answer(self, question: str, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
+        """(answer text with [n] markers, citations, refused)."""
+        info = analyze(question)
+        if not passages or not info.terms:
+            return REFUSAL, [], True
+        if info.kind == "say" and info.speaker:
+            said = self._answer_say(info, passages)
+            if said is not None:
+                return said
+            if info.speaker and not info.speaker.lower().startswith(("you", "i ", "we ", "it ")):
+                return f"The stories I have don't quote {info.speaker}.", [], True
+        return self._answer_general(info, passages)
+
+    def _answer_general(self, info: QuestionInfo, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
+        q_terms = list(dict.fromkeys(info.terms))
+        weights = self._weights(q_terms)
+        for e in info.entities:  # names carry the question
+            if e in weights:
+                weights[e] *= 1.5
+        cands: list[_Candidate] = []
+        for rank, p, a, b, text in self._sentences(passages):
+            bag = set(terms(text))
+            context = bag | set(terms(p.title))
+            cov = self._coverage(q_terms, weights, context) * 0.35 + self._coverage(q_terms, weights, bag) * 0.65
+            bonus = self._type_bonus(info.kind, text)
+            score = cov + bonus + 0.03 / (1 + rank)
+            cands.append(_Candidate(rank, p, a, b, text, score, cov))
+        if not cands:
+            return REFUSAL, [], True
+        cands.sort(key=lambda c: -c.score)
+        best = cands[0]
+        if best.coverage < MIN_COVERAGE or not self._entities_present(info, [best.passage]):
+            return REFUSAL, [], True
+        chosen = [best]
+        for c in cands[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if c.score >= 0.85 * best.score and c.coverage >= MIN_COVERAGE and not _overlaps(c, chosen):
+                chosen.append(c)
+        return self._compose(chosen, lead=None)
+
+    def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> tuple[str, list[Citation], bool] | None:
+        assert info.speaker is not None
+        quotes = self._speaker_quotes(info.speaker, passages)
+        if not quotes:
+            return None  # nobody by that name is quoted in what was retrieved: answer generally
+        by_article = {p.article_id: (rank, p) for rank, p in reversed(list(enumerate(passages)))}
+        topic = info.topic_terms
+        weights = self._weights(topic) if topic else {}
+        sims = self._topic_similarity(info.topic, quotes) if topic else None
+        scored: list[tuple[float, Quote]] = []
+        best_topical = 0.0
+        for i, q in enumerate(quotes):
+            rank = by_article[q.article_id][0]
+            topical = 0.0
+            if topic:
+                in_quote = self._coverage(topic, weights, set(terms(q.text)))
+                article = self.store.article_text(q.article_id)
+                title = by_article[q.article_id][1].title
+                in_story = self._coverage(topic, weights, set(terms(title)) | set(terms(article)))
+                topical = in_quote + 0.5 * in_story + (0.5 * float(sims[i]) if sims is not None else 0.0)
+                best_topical = max(best_topical, in_quote, in_story)
+            scored.append((topical + (0.3 if q.direct else 0.0) + 0.02 / (1 + rank), q))
+        if topic and best_topical < MIN_COVERAGE:
+            return (f"The stories quote {quotes[0].speaker}, but not about {info.topic}.", [], True)
+        scored.sort(key=lambda x: -x[0])
+        picked: list[Quote] = []
+        for _, q in scored:
+            if len(picked) >= 3:
+                break
+            if q.direct or len([x for x in picked if not x.direct]) < 1:
+                picked.append(q)
+        picked.sort(key=lambda q: (by_article[q.article_id][0], q.start))
+        chosen = []
+        for q in picked:
+            p = self._passage_containing(q, passages)
+            chosen.append(_Candidate(by_article[q.article_id][0], p, q.start, q.end, q.text, 1.0, 1.0, q.speaker))
+        return self._compose(chosen, lead=picked[0].speaker)
+
+    def _speaker_quotes(self, asked: str, passages: list[Passage]) -> list[Quote]:
+        """Quotes in the retrieved articles whose speaker best matches the name asked about."""
+        asked_terms = set(terms(asked))
+        if not asked_terms:
+            return []
+        best: list[Quote] = []
+        best_score = 0.0
+        for q in self.store.quotes_for(p.article_id for p in passages):
+            speaker_terms = set(terms(q.speaker))
+            score = len(asked_terms & speaker_terms) / len(asked_terms)
+            if score > best_score:
+                best, best_score = [q], score
+            elif score == best_score and score > 0:
+                best.append(q)
+        return best if best_score >= 0.5 or (best and len(asked_terms) == 1) else []
+
+    def _topic_similarity(self, topic: str | None, quotes: list[Quote]) -> np.ndarray | None:
+        if not topic or self.embedder is None:
+            return None
+        vectors = np.asarray(self.embedder.embed_documents([topic] + [q.text for q in quotes]), dtype=np.float32)
+        return vectors[1:] @ vectors[0]  # type: ignore[no-any-return]
+
+    def _passage_containing(self, q: Quote, passages: list[Passage]) -> Passage:
+        for p in passages:
+            if p.article_id == q.article_id and p.start <= q.start and q.end <= p.end:
+                return p
+        # the quote lies outside the retrieved chunk: cite the chunk of the article that holds it
+        base = next(p for p in passages if p.article_id == q.article_id)
+        hits = self.store.passages_for_span(q.article_id, q.start, q.end)
+        return hits or base
+
+    @staticmethod
+    def _type_bonus(kind: str, text: str) -> float:
+        if kind == "how_many":
+            return 0.15 if _NUMBER.search(text) else 0.0
+        if kind == "when":
+            return 0.15 if _DATEISH.search(text) else 0.0
+        if kind == "where":
+            return 0.1 if _PLACE.search(text) else 0.0
+        if kind == "who":
+            return 0.1 if _NAME.search(text) else 0.0
+        return 0.0
+
+    @staticmethod
+    def _entities_present(info: QuestionInfo, passages: list[Passage]) -> bool:
+        bag: set[str] = set()
+        for p in passages:
+            bag |= set(terms(p.title)) | set(terms(p.text))
+        return all(_match(e, bag) > 0 for e in info.entities)
+
+    def _compose(self, chosen: list[_Candidate], lead: str | None) -> tuple[str, list[Citation], bool]:
+        citations: list[Citation] = []
+        numbers: dict[tuple[str, int, int], int] = {}
+        groups: list[tuple[str, list[str]]] = []
+        for c in chosen:
+            key = (c.passage.article_id, c.start, c.end)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                citations.append(citation_for(numbers[key], c.passage, c.text))
+            intro = _attribution(c.passage, lead)
+            piece = f"{c.text} [{numbers[key]}]"
+            if groups and groups[-1][0] == intro:
+                groups[-1][1].append(piece)
+            else:
+                groups.append((intro, [piece]))
+        text = "\n\n".join(f"{intro} {' '.join(pieces)}" for intro, pieces in groups)
+        return text, citations, False
+
+
+def _attribution(p: Passage, speaker: str | None) -> str:
+    outlet = p.source or "an unattributed story"
+    when = p.published_iso or "date unknown"
+    if speaker:
+        return f"{speaker}, as reported by {outlet} ({when}):"
+    return f"According to {outlet} ({when}):"
+
+
+def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:
+    return any(c.passage.article_id == o.passage.article_id and c.start < o.end and o.start < c.end for o in chosen)

@@ -1,0 +1,85 @@
+"""BM25 lexical index (bm25s) over chunk texts, saved with the catalog generation it was built from."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.text import terms
+
+__all__ = ["build", "save", "load", "search"]
+
+
+def build(texts: list[str]) -> Any:
+    import bm25s
+
+    index = bm25s.BM25()
+    index.index([terms(t) or [""] for t in texts], show_progress=False)
+    return index
+
+
+def save(directory: Path, generation: int, index: Any, ids: list[str]) -> None:
+    """Write atomically: a new folder, then rename over the old one."""
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if index is not None:
+        index.save(str(tmp / "bm25"), show_progress=False)
+    (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids}))
+    old = directory.with_name(directory.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if directory.exists():
+        directory.rename(old)
+    tmp.rename(directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(directory: Path, generation: int) -> tuple[Any, list[str]] | None:
+    """The saved index if it was built from ``generation``, else None."""
+    meta_path = directory / "ids.json"
+    if not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("generation") != generation:
+        return None
+    ids: list[str] = meta["ids"]
+    if not ids:
+        return None, ids
+    import bm25s
+
+    try:
+        index = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
+    except (OSError, ValueError):
+        return None
+    return index, ids
+
+
+def search(index: Any, query: str, k: int) -> list[tuple[int, float]]:
+    """(document number, BM25 score) best first; documents with score 0 are left out."""
+    q = [t for t in terms(query) if t in index.vocab_dict]
+    if not q:
+        return []
+    scores = index.get_scores(q)
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top])]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def idf(index: Any, term: str) -> float:
+    """Inverse document frequency of a (stemmed) term; unseen terms get the highest value."""
+    n_docs = max(int(getattr(index, "scores", {}).get("num_docs", 1)), 1)
+    tid = index.vocab_dict.get(term) if index is not None else None
+    if tid is None:
+        df = 0.5
+    else:
+        indptr = index.scores["indptr"]
+        df = max(int(indptr[tid + 1] - indptr[tid]), 1)
+    return float(np.log(1.0 + n_docs / df))

@@ -1,0 +1,120 @@
+"""Hybrid retrieval: Chroma dense search + BM25 lexical search, fused by reciprocal rank, with
+date/source filters and a per-article cap so one long story cannot fill the context."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.config import Settings
+from assistant.models import Passage
+from assistant.store import Filters, Store
+
+__all__ = ["HybridSearch", "NewsRetriever", "RRF_K"]
+
+RRF_K = 60
+
+
+class HybridSearch:
+    """Dense + lexical retrieval over a :class:`Store`."""
+
+    def __init__(self, store: Store, embedder: Embeddings, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.last_timings: dict[str, float] = {}
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        *,
+        per_article_cap: int | None = None,
+    ) -> list[Passage]:
+        """The k best passages for ``query``, best first."""
+        k = k or self.settings.top_k
+        filters = filters or Filters()
+        cap = per_article_cap or self.settings.per_article_cap
+        n = self.settings.candidates
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        t1 = time.perf_counter()
+        dense = self.store.dense_search(vector, n, filters)
+        t2 = time.perf_counter()
+        lexical = self.store.lexical_search(query, n * (4 if not filters.empty else 1))
+        t3 = time.perf_counter()
+
+        fused: dict[str, float] = defaultdict(float)
+        parts: dict[str, dict[str, float]] = defaultdict(dict)
+        for rank, (cid, sim) in enumerate(dense):
+            fused[cid] += 1.0 / (RRF_K + rank + 1)
+            parts[cid]["dense"] = sim
+        for rank, (cid, bm25) in enumerate(lexical):
+            fused[cid] += 1.0 / (RRF_K + rank + 1)
+            parts[cid]["lexical"] = bm25
+        ordered = sorted(fused, key=lambda c: -fused[c])
+        passages = self.store.passages(ordered[: max(4 * k, 40)])
+        out: list[Passage] = []
+        per_article: dict[str, int] = defaultdict(int)
+        for cid in ordered:
+            p = passages.get(cid)
+            if p is None or not filters.accepts(p.published, p.source):
+                continue
+            if per_article[p.article_id] >= cap:
+                continue
+            per_article[p.article_id] += 1
+            p.score = fused[cid]
+            p.scores = parts[cid]
+            out.append(p)
+            if len(out) >= k:
+                break
+        t4 = time.perf_counter()
+        self.last_timings = {
+            "embed_ms": (t1 - t0) * 1000,
+            "dense_ms": (t2 - t1) * 1000,
+            "lexical_ms": (t3 - t2) * 1000,
+            "fuse_ms": (t4 - t3) * 1000,
+        }
+        return out
+
+
+class NewsRetriever(BaseRetriever):
+    """LangChain retriever over :class:`HybridSearch`; documents carry newsdesk passage metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    search: Any
+    k: int = 6
+    filters: Any = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        passages = self.search.search(query, self.k, self.filters)
+        return [passage_to_document(p) for p in passages]
+
+
+def passage_to_document(p: Passage) -> Document:
+    return Document(
+        page_content=p.text,
+        id=p.chunk_id,
+        metadata={
+            "chunk_id": p.chunk_id,
+            "article_id": p.article_id,
+            "title": p.title,
+            "url": p.url,
+            "source": p.source,
+            "published": p.published_iso,
+            "start": p.start,
+            "end": p.end,
+            "score": p.score,
+        },
+    )

@@ -1,0 +1,96 @@
+"""The assistant as one object: retrieve, answer (LLM or extractive), verify. Edges call this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from assistant.chain import LLMAnswerer
+from assistant.citations import verify_answer
+from assistant.config import Settings
+from assistant.embeddings import make_embeddings
+from assistant.errors import InputError
+from assistant.extractive import ExtractiveAnswerer
+from assistant.models import Answer, Passage
+from assistant.retrieval import HybridSearch
+from assistant.store import Filters, Store
+
+__all__ = ["Newsdesk", "open_newsdesk"]
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class Newsdesk:
+    """Store + embedder + retrieval + answerers, wired once and shared by the CLI, API and page."""
+
+    settings: Settings
+    store: Store
+    embedder: Embeddings
+    llm: BaseChatModel | None = None
+
+    def __post_init__(self) -> None:
+        self.search_engine = HybridSearch(self.store, self.embedder, self.settings)
+        self.extractive = ExtractiveAnswerer(self.store, self.embedder)
+        self.llm_answerer = LLMAnswerer(self.settings, self.llm) if (self.llm or self.settings.llm_configured) else None
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.llm_answerer else "extractive"
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        _check_question(query)
+        return self.search_engine.search(query, k, filters)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[tuple[str, str]] | None = None,
+        filters: Filters | None = None,
+        today: dt.date | None = None,
+    ) -> Answer:
+        """Answer a question from the indexed stories, with verified citations (or a refusal)."""
+        _check_question(question)
+        t0 = time.perf_counter()
+        standalone = question
+        if history and self.llm_answerer:
+            standalone = self.llm_answerer.condense(question, history)
+        t1 = time.perf_counter()
+        passages = self.search_engine.search(standalone, self.settings.top_k, filters)
+        t2 = time.perf_counter()
+        if self.llm_answerer:
+            text, citations, refused = self.llm_answerer.answer(standalone, passages, today)
+        else:
+            text, citations, refused = self.extractive.answer(standalone, passages)
+        t3 = time.perf_counter()
+        answer = Answer(question=question, answer=text, refused=refused, citations=citations)
+        problems = verify_answer(answer, self.store)
+        if problems:  # never show evidence that does not check out
+            answer = Answer(question=question, answer="The stories I have don't say.", refused=True)
+        t4 = time.perf_counter()
+        answer.timings_ms = {
+            "condense": round((t1 - t0) * 1000, 2),
+            "retrieve": round((t2 - t1) * 1000, 2),
+            "answer": round((t3 - t2) * 1000, 2),
+            "verify": round((t4 - t3) * 1000, 2),
+            "total": round((t4 - t0) * 1000, 2),
+        }
+        return answer
+
+
+def _check_question(question: str) -> None:
+    if not question or not question.strip():
+        raise InputError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+
+
+def open_newsdesk(settings: Settings, *, embedder: Embeddings | None = None, llm: BaseChatModel | None = None) -> Newsdesk:
+    """Open the index under ``settings.data_dir`` (or the Chroma server) with the configured models."""
+    store = Store(settings)
+    return Newsdesk(settings=settings, store=store, embedder=embedder or make_embeddings(settings), llm=llm)

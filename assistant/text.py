@@ -1,0 +1,121 @@
+"""Text helpers shared by ingest and answering: words, light stemming, sentences, normalisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+__all__ = ["terms", "stem", "sentences", "normalize_quote", "STOPWORDS", "find_verbatim"]
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves s t don didn doesn isn wasn weren won say said says tell
+    told happen happened happening many much latest news recent recently week last yesterday today
+    according""".split()
+)
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer (plurals, -ing, -ed, -ation, -ian, -ly) that keeps names recognisable:
+    occupation/occupying -> occup, Ukraine/Ukrainian -> ukrain, controls/controlling -> control."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    for suffix, repl in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: len(w) - len(suffix)] + repl
+            break
+    if len(w) > 4 and w[-1] in "eyi":
+        w = w[:-1]
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeious":
+        w = w[:-1]
+    return w
+
+
+_SUFFIXES = (
+    ("ational", ""), ("ations", ""), ("ation", ""), ("ians", ""), ("ian", ""), ("ings", ""), ("ing", ""),
+    ("edly", ""), ("ied", "y"), ("ies", "y"), ("ed", ""), ("ly", ""), ("sses", "ss"), ("ss", "ss"),
+    ("ia", ""), ("es", "e"), ("s", ""),
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, possessives removed, accents kept."""
+    out = []
+    for m in _WORD.finditer(text.lower()):
+        w = m.group(0).replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.append(w)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Index/search terms: stemmed words without stopwords (numbers kept)."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+# Sentence splitting with character offsets. Rules, not a model: break after . ! ? (and closing quotes)
+# before an upper-case letter, digit or opening quote; never after common abbreviations; always at
+# paragraph breaks.
+_ABBREV = frozenset(
+    "mr mrs ms dr prof sen rep gov gen col lt sgt capt st jr sr inc ltd co corp vs etc no jan feb mar apr "
+    "jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m mt ft".split()
+)
+_BOUNDARY = re.compile(r"""([.!?…]+["”’')\]]*)(\s+)(?=["“‘'(\[]?[A-Z0-9À-Ý])""")
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) offsets of sentences in ``text[start:end]``, whitespace trimmed."""
+    end = len(text) if end is None else end
+    for para_start, para_end in _paragraphs(text, start, end):
+        cursor = para_start
+        for m in _BOUNDARY.finditer(text, para_start, para_end):
+            token = text[max(para_start, m.start() - 12) : m.start()].split()
+            prev = token[-1].lower().rstrip(".") if token else ""
+            if prev in _ABBREV or (len(prev) == 1 and prev.isalpha()):
+                continue
+            yield from _trimmed(text, cursor, m.end(1))
+            cursor = m.end(2)
+        yield from _trimmed(text, cursor, para_end)
+
+
+def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    cursor = start
+    for m in re.finditer(r"\n\s*\n|\n(?=\s*[-*•] )", text[start:end]):
+        yield cursor, start + m.start()
+        cursor = start + m.end()
+    yield cursor, end
+
+
+def _trimmed(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        yield a, b
+
+
+_QUOTE_MAP = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "′": "'",
+                            "–": "-", "—": "-", "\u00a0": " "})
+
+
+def normalize_quote(text: str) -> str:
+    """Whitespace collapsed, typographic quotes and dashes made plain, NFC: for verbatim checks."""
+    text = unicodedata.normalize("NFC", text).translate(_QUOTE_MAP)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def find_verbatim(needle: str, haystack: str) -> bool:
+    """Does ``needle`` occur in ``haystack`` once whitespace and quote styles are normalised?"""
+    n = normalize_quote(needle)
+    return bool(n) and n in normalize_quote(haystack)
