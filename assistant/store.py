@@ -283,9 +283,8 @@ class Store:
             db.executemany("UPDATE articles SET state='pending' WHERE id=?", [(i,) for i in article_ids])
         self._chroma_delete_articles(article_ids)
         with self._txn() as db:
-            before = db.total_changes
-            db.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in article_ids])
-            removed = db.total_changes - before
+            cursor = db.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in article_ids])
+            removed = cursor.rowcount  # direct deletions only, not the cascaded chunk/quote rows
             self._bump_generation(db)
         for i in article_ids:
             self._meta_cache.pop(i, None)

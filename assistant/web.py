@@ -37,12 +37,12 @@ def answer_markdown(answer: Answer) -> str:
     """The answer for the chat bubble: text escaped, each [n] a link to source n in the panel."""
     text = _escape_md(answer.answer)
     text = re.sub(r"\\\[(\d{1,3})\\\]", lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})", text)
-    if answer.citations:
-        names = "; ".join(
-            f"[{c.n}] {_escape_md(c.title)} — {_escape_md(c.source or 'unknown outlet')}, {c.published or 'date unknown'}"
-            for c in answer.citations
-        )
-        text += f"\n\n<sub>{names}</sub>"
+    stories: dict[str, list[str]] = {}
+    for c in answer.citations:
+        label = f"{_escape_md(c.title)} — {_escape_md(c.source or 'unknown outlet')}, {c.published or 'date unknown'}"
+        stories.setdefault(label, []).append(f"\\[{c.n}\\]")
+    if stories:
+        text += "\n\n<sub>" + "; ".join(f"{' '.join(ns)} {label}" for label, ns in stories.items()) + "</sub>"
     return text
 
 

@@ -1,0 +1,91 @@
+"""The CLI, run in-process with exact output checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+
+from .conftest import SAMPLE
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_search_ask_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "d")
+    code, out, _ = _run(capsys, "--data-dir", data, "ingest", str(SAMPLE), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["status"], report["added"], report["chunks"] > 0) == ("ok", 1, True)
+
+    code, out, _ = _run(capsys, "--data-dir", data, "ingest", str(SAMPLE))
+    assert code == 0 and out.startswith("ok: 0 added, 0 updated, 1 unchanged")
+
+    code, out, _ = _run(capsys, "--data-dir", data, "search", "Tykhyi occupation", "--json")
+    results = json.loads(out)["results"]
+    assert code == 0 and results
+    assert {"text", "title", "article_id", "chunk_id", "score"} <= set(results[0])
+
+    code, out, _ = _run(capsys, "--data-dir", data, "ask", "what did Tykhyi say about occupation?", "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert list(answer) == ["question", "answer", "refused", "citations", "timings_ms"]
+    assert answer["refused"] is False
+    assert list(answer["citations"][0]) == [
+        "n", "article_id", "chunk_id", "title", "url", "source", "published", "quote"
+    ]
+    assert any("we want to protect the lives of our people" in c["quote"] for c in answer["citations"])
+
+    code, out, _ = _run(capsys, "--data-dir", data, "ask", "What is the capital of France?")
+    assert code == 0 and out == "The stories I have don't say.\n"
+
+
+def test_human_output_lists_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "d")
+    _run(capsys, "--data-dir", data, "ingest", str(SAMPLE))
+    code, out, _ = _run(capsys, "--data-dir", data, "ask", "How many settlements do Ukrainian forces control?")
+    assert code == 0
+    assert "74 settlements" in out
+    assert "\nSources:\n[1] Russia Repels Ukrainian Advance in Kursk Region" in out
+    assert "— The Associated Press, date unknown" in out
+
+
+def test_errors_are_one_line_with_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "d")
+    code, _, err = _run(capsys, "--data-dir", data, "ingest", str(tmp_path / "nope.txt"))
+    assert code == 4 and "nope.txt: no such file or folder" in err
+    code, _, err = _run(capsys, "--data-dir", data, "ask", "   ")
+    assert code == 2 and err == "newsdesk: error: the question is empty\n"
+    code, _, err = _run(capsys, "--data-dir", data, "ingest", str(SAMPLE), "--map", "bogus")
+    assert code == 2 and "--map 'bogus'" in err
+    code, _, err = _run(capsys, "--data-dir", data, "delete", "no-such-id")
+    assert code == 3
+
+
+def test_help_explains_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    for command in ("ingest", "search", "ask", "stats", "delete", "serve", "demo"):
+        assert command in out
+
+
+def test_stats_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "d")
+    _run(capsys, "--data-dir", data, "ingest", str(SAMPLE))
+    code, out, _ = _run(capsys, "--data-dir", data, "stats", "--json")
+    stats = json.loads(out)
+    assert stats["articles"] == 1 and stats["chunks"] == stats["vectors"] > 0
+    assert stats["sources"] == {"The Associated Press": 1} and stats["undated_articles"] == 1
+    code, out, _ = _run(capsys, "--data-dir", data, "delete", "--source", "The Associated Press")
+    assert code == 0 and out == "deleted 1 article(s)\n"
+    _, out, _ = _run(capsys, "--data-dir", data, "stats", "--json")
+    assert json.loads(out)["vectors"] == 0

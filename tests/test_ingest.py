@@ -1,0 +1,163 @@
+"""Ingest: cleaning, metadata, chunking, quotes, idempotence, updates, and bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embeddings import LocalMiniLM
+from assistant.store import Store
+from assistant.tokens import count_tokens
+from ingest.chunking import chunk_article
+from ingest.pipeline import doc_to_article, ingest_paths
+from ingest.quotes import extract_quotes
+from ingest.sources import read_path
+
+from .conftest import SAMPLE
+
+FURNITURE = [
+    "LEAVE A REPLY", "Please enter your comment", "Share post", "Subscribe", "spot_img", "Popular",
+    "More like this", "Related", "Russia Shared Intelligence With Iran", "Islamic Militants Kidnap",
+    "Militants Kill 15 Soldiers", "Evidence Points to Possible U.S. Airstrike", "DON'T MISS",
+]
+
+
+def _seed_article():  # type: ignore[no-untyped-def]
+    doc = next(read_path(SAMPLE))
+    article = doc_to_article(doc)
+    assert article is not None
+    return article
+
+
+def test_seed_is_cleaned_and_its_metadata_read() -> None:
+    article = _seed_article()
+    assert article.title == (
+        "Russia Repels Ukrainian Advance in Kursk Region as Kyiv Denies Intent to Occupy Russian Territory"
+    )
+    assert article.published is None  # "Date:" is empty: unknown, never invented
+    assert article.source == "The Associated Press"
+    assert article.text.startswith("MOSCOW, Russia")
+    assert article.text.rstrip().endswith("peaceful resolution to the conflict.")
+    for junk in FURNITURE:
+        assert junk not in article.text, junk
+    assert "Date:" not in article.text
+
+
+def test_chunks_are_exact_spans_within_the_token_budget() -> None:
+    article = _seed_article()
+    chunks = chunk_article(article, max_tokens=120, overlap_tokens=60)
+    assert len(chunks) >= 4
+    for c in chunks:
+        assert c.text == article.text[c.start : c.end]
+        assert count_tokens(c.text) <= 120
+    # every sentence is in some chunk, in order, and neighbours overlap or touch
+    assert chunks[0].start == 0 and chunks[-1].end == len(article.text)
+    for a, b in zip(chunks, chunks[1:]):
+        assert b.start <= a.end + 2
+        assert b.start > a.start
+
+
+def test_quotes_are_attributed_to_their_speakers() -> None:
+    quotes = extract_quotes(_seed_article())
+    by_speaker: dict[str, list[str]] = {}
+    for q in quotes:
+        by_speaker.setdefault(q.speaker, []).append(q.text)
+    tykhyi = " ".join(by_speaker["Heorhii Tykhyi"])
+    assert "Ukraine is not interested in taking the territory of the Kursk region" in tykhyi
+    assert "The purpose of this operation" in tykhyi
+    syrskyi = " ".join(by_speaker["Oleksandr Syrskyi"])
+    assert "40 square kilometers" in syrskyi
+    assert "remains under control,” he added" in syrskyi  # "he" resolved to Syrskyi, not Tykhyi
+    assert any("Russian Defense Ministry" in s for s in by_speaker)
+    assert "Russian Defense Ministry" not in tykhyi
+
+
+def test_reingest_unchanged_is_a_no_op_and_a_change_replaces_chunks(
+    tmp_path: Path, settings: Settings, embedder: LocalMiniLM
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    path = folder / "kursk.txt"
+    path.write_text(SAMPLE.read_text())
+    store = Store(settings)
+    first = ingest_paths([folder], store, embedder, settings, progress=False)
+    assert (first.added, first.unchanged, first.status) == (1, 0, "ok")
+    chunks = store.chunk_count()
+    generation = store.generation()
+    second = ingest_paths([folder], store, embedder, settings, progress=False)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 1)
+    assert store.generation() == generation and store.chunk_count() == chunks
+
+    path.write_text(SAMPLE.read_text().replace("74 settlements", "82 settlements"))
+    third = ingest_paths([folder], store, embedder, settings, progress=False)
+    assert (third.added, third.updated) == (0, 1)
+    assert store.stats()["articles"] == 1
+    assert store.chunk_count() == chunks  # replaced, not added
+    hits = store.lexical_search("82 settlements", 5)
+    texts = store.passages([cid for cid, _ in hits])
+    assert any("82 settlements" in p.text for p in texts.values())
+    assert not any("74 settlements" in p.text for p in texts.values())
+
+
+def test_bad_files_are_reported_and_the_rest_ingested(
+    tmp_path: Path, settings: Settings, embedder: LocalMiniLM
+) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.txt").write_text(SAMPLE.read_text())
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (folder / "broken.json").write_text('{"title": "x", "text": ')
+    (folder / "lines.jsonl").write_text(
+        json.dumps({"headline": "Good line", "body": "A council in Springfield voted on Monday to fix roads. "
+                    "The mayor said the work starts in May.", "url": "https://example.org/roads"}) + "\n"
+        + "{not json}\n"
+        + json.dumps({"title": "no text here"}) + "\n"
+    )
+    with gzip.open(folder / "more.json.gz", "wt") as f:
+        json.dump([{"title": "Zipped", "text": "The harbour in Portsmouth reopened after the storm, officials said.",
+                    "published": "2024-08-13", "source": "Reuters"}], f)
+    report = ingest_paths([folder, tmp_path / "missing.txt"], Store(settings), embedder, settings, progress=False)
+    data = report.to_dict()
+    assert data["status"] == "partial"
+    assert data["added"] == 3  # good.txt, the good JSONL line, the gzipped JSON record
+    failed = {Path(f["source"].split("#")[0]).name: f["reason"] for f in data["failed"]}
+    assert set(failed) == {"empty.txt", "binary.txt", "broken.json", "lines.jsonl", "missing.txt"}
+    assert "binary" in failed["binary.txt"] and "empty" in failed["empty.txt"]
+    assert "invalid JSON" in failed["broken.json"]
+    assert len([f for f in data["failed"] if f["source"].startswith(str(folder / "lines.jsonl"))]) == 2
+
+
+def test_html_and_json_metadata(tmp_path: Path) -> None:
+    page = tmp_path / "story.html"
+    page.write_text(
+        "<html><head><title>Harbour reopens | Daily Planet</title>"
+        '<meta property="og:site_name" content="Daily Planet">'
+        '<meta name="author" content="Lois Lane"><meta property="article:published_time" content="2024-08-13">'
+        "</head><body><nav>Home | World | Sport</nav><article><h1>Harbour reopens</h1>"
+        + "".join(f"<p>The harbour in Metropolis reopened on Tuesday after repairs, sentence {i}.</p>" for i in range(8))
+        + "</article><footer>Subscribe to our newsletter</footer></body></html>"
+    )
+    article = doc_to_article(next(read_path(page)))
+    assert article is not None
+    assert "harbour in Metropolis reopened" in article.text
+    assert "Subscribe" not in article.text and "Home | World" not in article.text
+    assert article.published is not None and article.published.isoformat() == "2024-08-13"
+
+    record = tmp_path / "one.json"
+    record.write_text(json.dumps({"headline": "H", "body": "Body text here. More text.", "date": "August 13, 2024",
+                                  "link": "https://Example.org/a/?utm_source=x#frag"}))
+    a = doc_to_article(next(read_path(record)))
+    assert a is not None and a.title == "H" and a.published is not None and a.published.isoformat() == "2024-08-13"
+    assert a.url == "https://example.org/a"
+
+
+@pytest.mark.parametrize("value", ["", "sometime", "Tuesday", "13 August"])
+def test_unknown_dates_stay_unknown(value: str) -> None:
+    from ingest.metadata import parse_date
+
+    assert parse_date(value) is None
