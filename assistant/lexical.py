@@ -22,14 +22,14 @@ def build(texts: list[str]) -> Any:
     return index
 
 
-def save(directory: Path, generation: int, index: Any, ids: list[str]) -> None:
+def save(directory: Path, generation: int, index: Any, ids: list[str], days: list[int]) -> None:
     """Write atomically: a new folder, then rename over the old one."""
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     if index is not None:
         index.save(str(tmp / "bm25"), show_progress=False)
-    (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids}))
+    (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids, "days": days}))
     old = directory.with_name(directory.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if directory.exists():
@@ -38,7 +38,7 @@ def save(directory: Path, generation: int, index: Any, ids: list[str]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def load(directory: Path, generation: int) -> tuple[Any, list[str]] | None:
+def load(directory: Path, generation: int) -> tuple[Any, list[str], list[int]] | None:
     """The saved index if it was built from ``generation``, else None."""
     meta_path = directory / "ids.json"
     if not meta_path.exists():
@@ -50,23 +50,26 @@ def load(directory: Path, generation: int) -> tuple[Any, list[str]] | None:
     if meta.get("generation") != generation:
         return None
     ids: list[str] = meta["ids"]
+    days: list[int] = meta.get("days", [-1] * len(ids))
     if not ids:
-        return None, ids
+        return None, ids, days
     import bm25s
 
     try:
         index = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
     except (OSError, ValueError):
         return None
-    return index, ids
+    return index, ids, days
 
 
-def search(index: Any, query: str, k: int) -> list[tuple[int, float]]:
-    """(document number, BM25 score) best first; documents with score 0 are left out."""
+def search(index: Any, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """(document number, BM25 score) best first; documents with score 0 (or masked out) are left out."""
     q = [t for t in terms(query) if t in index.vocab_dict]
     if not q:
         return []
     scores = index.get_scores(q)
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top])]

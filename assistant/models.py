@@ -110,3 +110,6 @@ class Answer(BaseModel):
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    standalone_question: str | None = Field(
+        None, exclude=True, description="The follow-up rewritten as a standalone question, when it was."
+    )

@@ -3,8 +3,11 @@ date/source filters and a per-article cap so one long story cannot fill the cont
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import time
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -16,10 +19,29 @@ from pydantic import ConfigDict
 from assistant.config import Settings
 from assistant.models import Passage
 from assistant.store import Filters, Store
+from assistant.timeframe import TimeFrame
 
-__all__ = ["HybridSearch", "NewsRetriever", "RRF_K"]
+__all__ = ["HybridSearch", "NewsRetriever", "RRF_K", "effective_filters"]
 
 RRF_K = 60
+UNDATED_IN_WINDOW = 0.7  # an undated story can still answer a "last week" question, after dated ones
+RECENCY_DAYS = 14.0
+
+
+def effective_filters(explicit: Filters, timeframe: TimeFrame | None, as_of: dt.date | None) -> Filters:
+    """Explicit filters win; else the question's time window (undated kept); never after ``as_of``."""
+    if explicit.dated:
+        until = explicit.until
+        if as_of and (until is None or until > as_of):
+            until = as_of
+        return replace(explicit, until=until)
+    since = timeframe.since if timeframe else None
+    until = timeframe.until if timeframe else None
+    if as_of and (until is None or until > as_of):
+        until = as_of
+    if since is None and until is None:
+        return explicit
+    return Filters(since=since, until=until, sources=explicit.sources, include_undated=True)
 
 
 class HybridSearch:
@@ -37,11 +59,19 @@ class HybridSearch:
         k: int | None = None,
         filters: Filters | None = None,
         *,
+        as_of: dt.date | None = None,
+        timeframe: TimeFrame | None = None,
         per_article_cap: int | None = None,
     ) -> list[Passage]:
-        """The k best passages for ``query``, best first."""
+        """The k best passages for ``query``, best first.
+
+        ``filters`` are strict (explicit --since/--until/--source). ``timeframe`` (read from the
+        question) narrows to its window but keeps undated stories, ranked lower; ``recent`` prefers
+        newer stories. Nothing published after ``as_of`` is returned.
+        """
         k = k or self.settings.top_k
-        filters = filters or Filters()
+        filters = effective_filters(filters or Filters(), timeframe, as_of)
+        recent = bool(timeframe and timeframe.recent)
         cap = per_article_cap or self.settings.per_article_cap
         n = self.settings.candidates
         t0 = time.perf_counter()
@@ -49,7 +79,7 @@ class HybridSearch:
         t1 = time.perf_counter()
         dense = self.store.dense_search(vector, n, filters)
         t2 = time.perf_counter()
-        lexical = self.store.lexical_search(query, n * (4 if not filters.empty else 1))
+        lexical = self.store.lexical_search(query, n * (1 if not filters.sources else 4), filters)
         t3 = time.perf_counter()
 
         fused: dict[str, float] = defaultdict(float)
@@ -62,11 +92,19 @@ class HybridSearch:
             parts[cid]["lexical"] = bm25
         ordered = sorted(fused, key=lambda c: -fused[c])
         passages = self.store.passages(ordered[: max(4 * k, 40)])
+        reference = as_of or dt.date.today()
+        for cid, p in passages.items():
+            if p.published is None and filters.dated:
+                fused[cid] *= UNDATED_IN_WINDOW
+            elif recent and p.published is not None:
+                age = max((reference - p.published).days, 0)
+                fused[cid] *= 1.0 + math.exp(-age / RECENCY_DAYS)
+        ordered = sorted(passages, key=lambda c: -fused[c])
         out: list[Passage] = []
         per_article: dict[str, int] = defaultdict(int)
         for cid in ordered:
-            p = passages.get(cid)
-            if p is None or not filters.accepts(p.published, p.source):
+            p = passages[cid]
+            if not filters.accepts(p.published, p.source):
                 continue
             if per_article[p.article_id] >= cap:
                 continue

@@ -18,6 +18,8 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.models import Answer, Passage
 from assistant.retrieval import HybridSearch
 from assistant.store import Filters, Store
+from assistant.timeframe import read_timeframe
+from assistant.followup import carry_over
 
 __all__ = ["Newsdesk", "open_newsdesk"]
 
@@ -42,9 +44,12 @@ class Newsdesk:
     def mode(self) -> str:
         return "llm" if self.llm_answerer else "extractive"
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None, *, as_of: dt.date | None = None
+    ) -> list[Passage]:
         _check_question(query)
-        return self.search_engine.search(query, k, filters)
+        as_of = as_of or dt.date.today()
+        return self.search_engine.search(query, k, filters, as_of=as_of, timeframe=read_timeframe(query, as_of))
 
     def ask(
         self,
@@ -52,23 +57,31 @@ class Newsdesk:
         *,
         history: list[tuple[str, str]] | None = None,
         filters: Filters | None = None,
-        today: dt.date | None = None,
+        as_of: dt.date | None = None,
     ) -> Answer:
-        """Answer a question from the indexed stories, with verified citations (or a refusal)."""
+        """Answer a question from the indexed stories, with verified citations (or a refusal).
+
+        ``history`` is the conversation so far as (role, text) pairs; a follow-up is rewritten into a
+        standalone question (by the LLM, or by carrying over names and time frame without one).
+        ``as_of`` is the reference date for "last week" and friends (default: today).
+        """
         _check_question(question)
+        as_of = as_of or dt.date.today()
         t0 = time.perf_counter()
-        standalone = question
-        if history and self.llm_answerer:
-            standalone = self.llm_answerer.condense(question, history)
+        standalone = self.standalone_question(question, history or [])
         t1 = time.perf_counter()
-        passages = self.search_engine.search(standalone, self.settings.top_k, filters)
+        timeframe = read_timeframe(standalone, as_of)
+        passages = self.search_engine.search(standalone, self.settings.top_k, filters, as_of=as_of,
+                                             timeframe=timeframe)
         t2 = time.perf_counter()
         if self.llm_answerer:
-            text, citations, refused = self.llm_answerer.answer(standalone, passages, today)
+            text, citations, refused = self.llm_answerer.answer(standalone, passages, as_of)
         else:
             text, citations, refused = self.extractive.answer(standalone, passages)
         t3 = time.perf_counter()
         answer = Answer(question=question, answer=text, refused=refused, citations=citations)
+        if standalone != question:
+            answer.standalone_question = standalone
         problems = verify_answer(answer, self.store)
         if problems:  # never show evidence that does not check out
             answer = Answer(question=question, answer="The stories I have don't say.", refused=True)
@@ -81,6 +94,14 @@ class Newsdesk:
             "total": round((t4 - t0) * 1000, 2),
         }
         return answer
+
+
+    def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
+        if not history:
+            return question
+        if self.llm_answerer:
+            return self.llm_answerer.condense(question, history)
+        return carry_over(question, [text for role, text in history if role == "user"])
 
 
 def _check_question(question: str) -> None:

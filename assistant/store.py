@@ -75,24 +75,37 @@ def day_number(day: dt.date | None) -> int:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to a date range and/or sources. Unknown dates never pass a date filter."""
+    """Restrict retrieval to a date range and/or outlets.
+
+    Undated stories fail a date filter unless ``include_undated`` (used for time frames read from a
+    question, where an undated story may still be the one that answers: it is kept, ranked lower).
+    """
 
     since: dt.date | None = None
     until: dt.date | None = None
     sources: tuple[str, ...] = ()
+    include_undated: bool = False
 
     @property
     def empty(self) -> bool:
         return self.since is None and self.until is None and not self.sources
 
+    @property
+    def dated(self) -> bool:
+        return self.since is not None or self.until is not None
+
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
+        window: list[dict[str, Any]] = []
         if self.since:
-            clauses.append({"published_day": {"$gte": day_number(self.since)}})
+            window.append({"published_day": {"$gte": day_number(self.since)}})
         if self.until:
-            clauses.append({"published_day": {"$lte": day_number(self.until)}})
-        if self.since is None and self.until is not None:
-            clauses.append({"published_day": {"$gte": 0}})
+            window.append({"published_day": {"$lte": day_number(self.until)}})
+        if self.until and not self.since:
+            window.append({"published_day": {"$gte": 0}})
+        if window:
+            in_window = window[0] if len(window) == 1 else {"$and": window}
+            clauses.append({"$or": [in_window, {"published_day": -1}]} if self.include_undated else in_window)
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         if not clauses:
@@ -100,13 +113,26 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def accepts(self, published: dt.date | None, source: str | None) -> bool:
-        if (self.since or self.until) and published is None:
+        if self.dated and published is None and not self.include_undated:
             return False
         if self.since and published and published < self.since:
             return False
         if self.until and published and published > self.until:
             return False
         return not self.sources or source in self.sources
+
+    def day_mask(self, days: np.ndarray) -> np.ndarray | None:
+        """Boolean mask over YYYYMMDD day numbers (-1 = undated), or None when there is no window."""
+        if not self.dated:
+            return None
+        mask = days >= 0
+        if self.since:
+            mask &= days >= day_number(self.since)
+        if self.until:
+            mask &= days <= day_number(self.until)
+        if self.include_undated:
+            mask |= days < 0
+        return mask
 
 
 @dataclass
@@ -132,6 +158,7 @@ class Store:
         self._collection = self._open_chroma()
         self._lexical: Any = None
         self._lexical_ids: list[str] = []
+        self._lexical_days = np.zeros(0, dtype=np.int64)
         self._lexical_generation = -1
         self._meta_cache: dict[str, _ArticleMeta] = {}
         if not read_only:
@@ -442,12 +469,13 @@ class Store:
 
     # -- lexical search -----------------------------------------------------------------------
 
-    def _chunk_texts_for_lexical(self) -> tuple[list[str], list[str]]:
+    def _chunk_texts_for_lexical(self) -> tuple[list[str], list[str], list[int]]:
         rows = self._db.execute(
-            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start) FROM chunks c "
+            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), a.published FROM chunks c "
             "JOIN articles a ON a.id=c.article_id WHERE a.state='ready' ORDER BY c.id"
         ).fetchall()
-        return [r[0] for r in rows], [f"{r[1]}\n{r[2]}" for r in rows]
+        days = [day_number(dt.date.fromisoformat(r[3])) if r[3] else -1 for r in rows]
+        return [r[0] for r in rows], [f"{r[1]}\n{r[2]}" for r in rows], days
 
     def lexical_index(self) -> tuple[Any, list[str]]:
         """The BM25 index over ready chunks, loaded or rebuilt to match the catalog's generation."""
@@ -455,25 +483,27 @@ class Store:
 
         with self._lock:
             generation = self.generation()
-            if self._lexical_generation == generation:
-                return self._lexical, self._lexical_ids
-            loaded = lexical.load(self.settings.lexical_dir, generation)
-            if loaded is None:
-                ids, texts = self._chunk_texts_for_lexical()
-                index = lexical.build(texts) if texts else None
-                lexical.save(self.settings.lexical_dir, generation, index, ids)
-                loaded = (index, ids)
-            self._lexical, self._lexical_ids = loaded
-            self._lexical_generation = generation
-            return loaded
+            if self._lexical_generation != generation:
+                loaded = lexical.load(self.settings.lexical_dir, generation)
+                if loaded is None:
+                    ids, texts, days = self._chunk_texts_for_lexical()
+                    index = lexical.build(texts) if texts else None
+                    lexical.save(self.settings.lexical_dir, generation, index, ids, days)
+                    loaded = (index, ids, days)
+                self._lexical, self._lexical_ids, days = loaded
+                self._lexical_days = np.asarray(days, dtype=np.int64)
+                self._lexical_generation = generation
+            return self._lexical, self._lexical_ids
 
-    def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first, restricted to the filters' date window if any."""
         from assistant import lexical
 
         index, ids = self.lexical_index()
         if index is None:
             return []
-        return [(ids[i], score) for i, score in lexical.search(index, query, k)]
+        mask = filters.day_mask(self._lexical_days) if filters else None
+        return [(ids[i], score) for i, score in lexical.search(index, query, k, mask)]
 
     def close(self) -> None:
         self._db.close()

@@ -1,0 +1,70 @@
+"""Follow-up questions without an LLM: carry the previous question's names and time frame over.
+
+"and what did Syrskyi say?" after "what happened in Kursk last week?" becomes
+"what did Syrskyi say about Kursk last week?"; "what did he say?" after "what did Tykhyi say?" becomes
+"what did Tykhyi say?".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.extractive import analyze
+from assistant.timeframe import read_timeframe
+
+__all__ = ["carry_over", "is_follow_up"]
+
+_LEAD = re.compile(r"^\s*(?:and|also|but|so|ok(?:ay)?|then)[,\s]+", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\??\s*$", re.IGNORECASE)
+_PRONOUNS = re.compile(r"\b(he|she|they|him|her|them|his|their|it|that|there|this)\b", re.IGNORECASE)
+_QWORDS = {"what", "who", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are", "was",
+           "were", "and", "also", "but", "so", "then", "ok", "okay", "i", "the", "a", "an"}
+
+
+def _entities(question: str) -> list[str]:
+    """Capitalised words and runs of them ("Kursk", "Oleksandr Syrskyi"), question words excluded."""
+    runs = re.findall(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*", question)
+    out = []
+    for run in runs:
+        words = [w for w in run.split() if w.lower() not in _QWORDS]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    if _LEAD.match(q) or _WHAT_ABOUT.match(q):
+        return True
+    return bool(_PRONOUNS.search(q)) and not _entities(q) or len(q.split()) <= 3
+
+
+def carry_over(question: str, previous: list[str], as_of: dt.date | None = None) -> str:
+    """A standalone version of ``question`` given the user's earlier questions (most recent last)."""
+    if not previous or not is_follow_up(question):
+        return question
+    prev = previous[-1]
+    as_of = as_of or dt.date.today()
+    prev_info, cur_info = analyze(prev), analyze(question)
+    about = _WHAT_ABOUT.match(question)
+    if about and prev_info.kind == "say" and prev_info.speaker:
+        # "what about Syrskyi?" after "what did Tykhyi say about X?": same question, new speaker
+        return prev.replace(prev_info.speaker, about.group(1).strip(), 1)
+    core = _LEAD.sub("", question).strip().rstrip("?").strip()
+    if about:
+        core = f"{prev.rstrip('?').strip()} {about.group(1).strip()}"
+    if cur_info.kind == "say" and cur_info.speaker and _PRONOUNS.fullmatch(cur_info.speaker.strip()):
+        if prev_info.speaker:
+            core = re.sub(rf"\b{re.escape(cur_info.speaker)}\b", prev_info.speaker, core, count=1)
+    have = core.lower()
+    carried = [e for e in _entities(prev) if e.lower() not in have and e != prev_info.speaker]
+    time_phrase = read_timeframe(prev, as_of).phrase
+    if read_timeframe(core, as_of).phrase or time_phrase == "latest":
+        time_phrase = None
+    extra = " ".join(carried)
+    if extra:
+        core += f" about {extra}" if cur_info.kind == "say" and not cur_info.topic else f" ({extra})"
+    if time_phrase:
+        core += f" {time_phrase}"
+    return core + "?"

@@ -1,0 +1,103 @@
+"""Reading time in questions: "yesterday", "last week", "in August 2024", "since Monday", "latest".
+
+Everything is relative to a reference date (``as_of``, default today). A time expression becomes a
+date window; words like "latest" become a recency preference. Undated stories are never given a
+date: with a window, they are kept but ranked after the stories inside it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+__all__ = ["TimeFrame", "read_timeframe"]
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "a": 1}
+
+
+@dataclass(frozen=True)
+class TimeFrame:
+    """A date window (either end may be open) and/or a preference for recent stories."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    recent: bool = False
+    phrase: str | None = None  # the words that set it, e.g. "last week"
+
+    @property
+    def empty(self) -> bool:
+        return self.since is None and self.until is None and not self.recent
+
+
+def _month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
+    """The time frame a question asks about, relative to ``as_of``."""
+    q = question.lower()
+    m = re.search(r"\byesterday\b", q)
+    if m:
+        day = as_of - dt.timedelta(days=1)
+        return TimeFrame(day, day, phrase="yesterday")
+    m = re.search(r"\btoday\b|\bthis morning\b|\btonight\b", q)
+    if m:
+        return TimeFrame(as_of - dt.timedelta(days=1), as_of, phrase=m.group(0))
+    m = re.search(r"\b(?:in |during |over )?the (?:past|last) (\d+|one|two|three|four|five|six|seven|ten|a) "
+                  r"(day|week|month|year)s?\b|\b(?:in the )?(?:past|last) (\d+) (day|week|month|year)s\b", q)
+    if m:
+        n_raw = m.group(1) or m.group(3)
+        unit = m.group(2) or m.group(4)
+        n = int(n_raw) if n_raw.isdigit() else _NUMBERS[n_raw]
+        days = n * {"day": 1, "week": 7, "month": 31, "year": 366}[unit]
+        return TimeFrame(as_of - dt.timedelta(days=days), as_of, phrase=m.group(0).strip())
+    m = re.search(r"\b(this|last|past) (week|weekend)\b", q)
+    if m:  # news quizzes: "this week" is the seven days before the question
+        return TimeFrame(as_of - dt.timedelta(days=7 if m.group(1) != "last" else 10), as_of, phrase=m.group(0))
+    m = re.search(r"\b(this|last|past) month\b", q)
+    if m:
+        if m.group(1) == "last":
+            first = as_of.replace(day=1) - dt.timedelta(days=1)
+            since, until = _month_window(first.year, first.month)
+            return TimeFrame(since, until, phrase=m.group(0))
+        return TimeFrame(as_of - dt.timedelta(days=31), as_of, phrase=m.group(0))
+    m = re.search(r"\b(this|last|past) year\b", q)
+    if m:
+        if m.group(1) == "last":
+            return TimeFrame(dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31), phrase=m.group(0))
+        return TimeFrame(dt.date(as_of.year, 1, 1), as_of, phrase=m.group(0))
+    m = re.search(r"\bsince (" + "|".join(_WEEKDAYS) + r")\b", q)
+    if m:
+        back = (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7 or 7
+        return TimeFrame(as_of - dt.timedelta(days=back), as_of, phrase=m.group(0))
+    m = re.search(r"\b(?:on|in|during|since|from)?\s*(" + _MONTH_RE + r")\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b", q)
+    if m:
+        try:
+            day = dt.date(int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
+        except ValueError:
+            day = None
+        if day:
+            if "since" in m.group(0) or "from" in m.group(0):
+                return TimeFrame(day, as_of, phrase=m.group(0).strip())
+            return TimeFrame(day, day, phrase=m.group(0).strip())
+    m = re.search(r"\b(since |in |during )?(" + _MONTH_RE + r")\.?,? (\d{4})\b", q)
+    if m:
+        since, until = _month_window(int(m.group(3)), _MONTHS[m.group(2)])
+        if m.group(1) == "since ":
+            until = as_of
+        return TimeFrame(since, until, phrase=m.group(0).strip())
+    m = re.search(r"\b(since |in |during )(19\d\d|20\d\d)\b", q)
+    if m:
+        year = int(m.group(2))
+        until = as_of if m.group(1) == "since " else dt.date(year, 12, 31)
+        return TimeFrame(dt.date(year, 1, 1), until, phrase=m.group(0).strip())
+    if re.search(r"\b(latest|newest|most recent|recently|recent|currently|right now|now|so far|upcoming)\b", q):
+        return TimeFrame(recent=True, phrase="latest")
+    return TimeFrame()
