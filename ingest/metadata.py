@@ -148,6 +148,8 @@ def build_article(
     if not body.strip():
         return None
     url = canonical_url(fields.get("url"))
+    if not source and url:
+        source = _outlet_from_url(url)
     published = parse_date(fields.get("published"))
     title = str(fields.get("title") or "").strip() or _title_from_body(body)
     byline = str(fields["byline"]).strip() if fields.get("byline") else None
@@ -170,6 +172,11 @@ def build_article(
         content_hash=_hash(title, body, url, source, published.isoformat() if published else None, byline),
         text_hash=text_fingerprint(body),
     )
+
+
+def _outlet_from_url(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host
 
 
 def _title_from_body(body: str) -> str:
