@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant import __version__
@@ -29,12 +31,29 @@ class AskRequest(BaseModel):
     since: dt.date | None = None
     until: dt.date | None = None
     sources: list[str] = Field(default_factory=list, max_length=50)
+    as_of: dt.date | None = Field(None, description="Reference date for 'last week' etc. (default today).")
+    stream: bool = Field(False, description="Answer as server-sent events: 'delta' pieces, then 'answer'.")
 
 
 def _filters(since: dt.date | None, until: dt.date | None, sources: list[str] | None) -> Filters:
     if since and until and since > until:
         raise InputError("since is after until")
     return Filters(since=since, until=until, sources=tuple(sources or ()))
+
+
+def _sse(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str]:
+    """Server-sent events: ``event: delta`` with {"text"}, then ``event: answer`` with the Answer."""
+    def encode(item: str | Answer) -> str:
+        if isinstance(item, Answer):
+            return f"event: answer\ndata: {item.model_dump_json()}\n\n"
+        return f"event: delta\ndata: {json.dumps({'text': item}, ensure_ascii=False)}\n\n"
+
+    yield encode(first)
+    try:
+        for item in rest:
+            yield encode(item)
+    except NewsdeskError as exc:
+        yield f"event: error\ndata: {json.dumps({'detail': str(exc), 'status': exc.http_status})}\n\n"
 
 
 def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
@@ -54,10 +73,16 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
         return {"status": "ok", "version": __version__, "mode": newsdesk.mode,
                 "chunks": newsdesk.store.chunk_count()}
 
-    @app.post("/v1/ask", response_model=Answer)
-    def ask(body: AskRequest) -> Answer:
+    @app.post("/v1/ask", response_model=Answer, responses={200: {"content": {"text/event-stream": {}}}})
+    def ask(body: AskRequest) -> Any:
         history = [(m.role, m.content) for m in body.history]
-        return newsdesk.ask(body.question, history=history, filters=_filters(body.since, body.until, body.sources))
+        filters = _filters(body.since, body.until, body.sources)
+        if not body.stream:
+            return newsdesk.ask(body.question, history=history, filters=filters, as_of=body.as_of)
+        events = newsdesk.ask_stream(body.question, history=history, filters=filters, as_of=body.as_of)
+        first = next(events)  # errors before the first byte still get a proper status code
+        return StreamingResponse(_sse(first, events), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.get("/v1/search")
     def search(

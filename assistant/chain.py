@@ -25,9 +25,10 @@ from assistant.models import Citation, Passage
 from assistant.prompts import render
 from assistant.text import find_verbatim, normalize_quote, sentences, terms
 
-__all__ = ["LLMAnswerer", "ground", "make_chat_model", "REFUSAL_TOKEN"]
+__all__ = ["LLMAnswerer", "ground", "ground_stream", "Grounder", "make_chat_model", "REFUSAL_TOKEN", "REFUSAL_TEXT"]
 
 REFUSAL_TOKEN = "NOT_IN_SOURCES"
+REFUSAL_TEXT = "The stories I have don't say."
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
 
 
@@ -49,8 +50,11 @@ def format_sources(passages: list[Passage]) -> str:
     for n, p in enumerate(passages, 1):
         header = f'<source id="{n}" title="{_attr(p.title)}" outlet="{_attr(p.source or "unknown")}" ' \
                  f'date="{p.published_iso or "unknown"}">'
-        blocks.append(f"{header}\n{p.text.replace('</source>', '</ source>')}\n</source>")
+        blocks.append(f"{header}\n{_SOURCE_TAG.sub('‹', p.text)}\n</source>")
     return "\n".join(blocks)
+
+
+_SOURCE_TAG = re.compile(r"<(?=\s*/?\s*sources?\b)", re.IGNORECASE)  # an article must not open or close a block
 
 
 def _attr(value: str) -> str:
@@ -81,18 +85,25 @@ class LLMAnswerer:
         self, question: str, passages: list[Passage], today: dt.date | None = None
     ) -> tuple[str, list[Citation], bool]:
         if not passages:
-            return "The stories I have don't say.", [], True
+            return REFUSAL_TEXT, [], True
         try:
             raw = self.chain(today or dt.date.today()).invoke({"question": question, "passages": passages})
         except Exception as exc:  # openai raises many types; the user needs one clear message
             raise LLMError(f"the LLM at {self.settings.openai_base_url or 'api.openai.com'} failed: {exc}") from exc
         return ground(raw, passages)
 
-    def stream(self, question: str, passages: list[Passage], today: dt.date | None = None) -> Iterator[str]:
-        """Raw text deltas as the model produces them (ground the joined text afterwards)."""
+    def stream(
+        self, question: str, passages: list[Passage], today: dt.date | None = None
+    ) -> Iterator[str | tuple[str, list[Citation], bool]]:
+        """Verified sentences as the model writes them, then the final (text, citations, refused)."""
+        if not passages:
+            yield REFUSAL_TEXT, [], True
+            return
+        yield from ground_stream(self._deltas(question, passages, today), passages)
+
+    def _deltas(self, question: str, passages: list[Passage], today: dt.date | None) -> Iterator[str]:
         try:
-            for part in self.chain(today or dt.date.today()).stream({"question": question, "passages": passages}):
-                yield part
+            yield from self.chain(today or dt.date.today()).stream({"question": question, "passages": passages})
         except Exception as exc:
             raise LLMError(f"the LLM at {self.settings.openai_base_url or 'api.openai.com'} failed: {exc}") from exc
 
@@ -126,44 +137,91 @@ def _best_sentence(passage: Passage, claim: str, span: str | None) -> tuple[int,
     return passage.start + best[0], passage.start + best[1]
 
 
-def ground(raw: str, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
-    """Keep only verifiable sentences of an LLM answer; renumber and build citations."""
-    text = raw.strip()
-    if not text or REFUSAL_TOKEN in text:
-        return "The stories I have don't say.", [], True
-    # "... fact. [1] Next" -> "... fact [1]. Next": keep each marker inside its sentence
-    text = re.sub(r"([.!?…][”\"’']?)((?:\s*\[\d{1,3}\])+)", lambda m: m.group(2) + m.group(1), text)
-    kept: list[str] = []
-    order: dict[tuple[int, int, int], int] = {}  # (passage index, start, end) -> citation number
-    citations: list[Citation] = []
-    for a, b in sentences(text):
-        sentence = text[a:b]
+_MARKER_AFTER_STOP = re.compile(r"([.!?…][”\"’']?)((?:\s*\[\d{1,3}\])+)")
+
+
+def _markers_inside(text: str) -> str:
+    """ "... fact. [1] Next" -> "... fact [1]. Next": keep each marker inside its sentence."""
+    return _MARKER_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
+
+
+class Grounder:
+    """Checks an LLM answer sentence by sentence against the passages it was given.
+
+    ``feed`` returns the sentence as it may be shown (markers renumbered, a misattributed quote
+    re-anchored) or None when it must be dropped: a quote found in no source, no valid citation.
+    Used whole by :func:`ground` and incrementally while streaming.
+    """
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self.citations: list[Citation] = []
+        self._order: dict[tuple[int, int, int], int] = {}
+
+    def feed(self, sentence: str) -> str | None:
+        passages = self.passages
         cited = [int(m) - 1 for m in MARKER.findall(sentence) if 0 < int(m) <= len(passages)]
         spans = [m.group(1) for m in _QUOTED.finditer(sentence)]
-        ok = True
         for span in spans:
             holders = [i for i, p in enumerate(passages) if find_verbatim(span, p.text)]
             if not holders:
-                ok = False  # a quote that is in no source: drop the sentence
-                break
+                return None  # a quote that is in no source
             if not set(cited) & set(holders):
                 cited = [holders[0]]  # re-anchor to the source that does contain it
         bare = MARKER.sub("", sentence).strip()
-        if not ok or not cited or len(normalize_quote(bare)) < 3:
-            continue
+        if not cited or len(normalize_quote(bare)) < 3 or REFUSAL_TOKEN in bare:
+            return None
         numbers = []
         for i in dict.fromkeys(cited):
-            span = next((s for s in spans if find_verbatim(s, passages[i].text)), None)
+            span = next((x for x in spans if find_verbatim(x, passages[i].text)), None)
             start, end = _best_sentence(passages[i], bare, span)
             key = (i, start, end)
-            if key not in order:
-                order[key] = len(citations) + 1
+            if key not in self._order:
+                self._order[key] = len(self.citations) + 1
                 p = passages[i]
-                quote_text = p.text[start - p.start : end - p.start]
-                citations.append(citation_for(order[key], p, quote_text))
-            numbers.append(order[key])
+                self.citations.append(citation_for(self._order[key], p, p.text[start - p.start : end - p.start]))
+            numbers.append(self._order[key])
         bare = re.sub(r"\s+([.,;:!?])", r"\1", bare)
-        kept.append(bare + " " + "".join(f"[{n}]" for n in numbers))
+        return bare + " " + "".join(f"[{n}]" for n in numbers)
+
+
+def ground(raw: str, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
+    """Keep only verifiable sentences of an LLM answer; renumber and build citations."""
+    text = raw.strip()
+    if not text or text.startswith(REFUSAL_TOKEN):
+        return REFUSAL_TEXT, [], True
+    text = _markers_inside(text)
+    grounder = Grounder(passages)
+    kept = [s for s in (grounder.feed(text[a:b]) for a, b in sentences(text)) if s]
     if not kept:
-        return "The stories I have don't say.", [], True
-    return " ".join(kept), citations, False
+        return REFUSAL_TEXT, [], True
+    return " ".join(kept), grounder.citations, False
+
+
+def ground_stream(deltas: Iterator[str], passages: list[Passage]) -> Iterator[str | tuple[str, list[Citation], bool]]:
+    """Ground a token stream as it arrives: yields each verified sentence (as text to show) and,
+    last, the final (text, citations, refused)."""
+    grounder = Grounder(passages)
+    buffer = ""
+    kept: list[str] = []
+    for delta in deltas:
+        buffer = _markers_inside(buffer + delta)
+        spans = list(sentences(buffer))
+        for a, b in spans[:-1]:
+            shown = grounder.feed(buffer[a:b])
+            if shown:
+                kept.append(shown)
+                yield shown + " "
+        if len(spans) > 1:
+            buffer = buffer[spans[-1][0] :]
+    tail = buffer.strip()
+    if tail and not tail.startswith(REFUSAL_TOKEN):
+        for a, b in sentences(tail):
+            shown = grounder.feed(tail[a:b])
+            if shown:
+                kept.append(shown)
+                yield shown
+    if not kept:
+        yield REFUSAL_TEXT, [], True
+    else:
+        yield " ".join(kept), grounder.citations, False

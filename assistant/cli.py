@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,7 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
                        "none is configured), and verify every citation against the stored articles.")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="reference date for 'last week' etc. "
+                   "(default today)")
     _add_filters(p)
+
+    p = sub.add_parser("chat", help="an interactive conversation (follow-ups understood)",
+                       description="Ask questions one after another; follow-ups like 'and what did Syrskyi say?' "
+                       "are read in the light of the previous question. Empty line or Ctrl-D ends.")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="reference date for 'last week' etc.")
+    _add_filters(p)
+
+    p = sub.add_parser("eval", help="score retrieval and answers on RealTime QA-style questions",
+                       description="Build (or reuse) an index of the articles, ask every question with its own "
+                       "date as the reference date, print one JSON object of figures, and write per-question "
+                       "predictions as JSONL.")
+    p.add_argument("--articles", type=Path, required=True, help="articles JSONL (optionally .gz)")
+    p.add_argument("--questions", type=Path, required=True, help="questions JSONL")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--predictions", type=Path, default=Path("predictions.jsonl"),
+                   help="where to write {id, prediction, citations} lines (default predictions.jsonl)")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=NAME", help="as for ingest")
 
     p = sub.add_parser("stats", help="what is in the index")
     p.add_argument("--json", action="store_true")
@@ -179,11 +199,77 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(_settings(args))
-    answer = nd.ask(args.question, filters=_filters(args))
+    answer = nd.ask(args.question, filters=_filters(args), as_of=args.as_of)
     if args.json:
         _print_json(answer.model_dump())
     else:
         print(format_answer(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.service import open_newsdesk
+
+    nd = open_newsdesk(_settings(args))
+    history: list[tuple[str, str]] = []
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            question = input("you> " if interactive else "")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        answer = None
+        try:
+            for event in nd.ask_stream(question, history=history, filters=_filters(args), as_of=args.as_of):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    print(event, end="", flush=True)
+        except NewsdeskError as exc:
+            print(f"\nnewsdesk: error: {exc}", file=sys.stderr)
+            continue
+        assert answer is not None
+        print()
+        if answer.standalone_question:
+            print(f"(understood as: {answer.standalone_question})")
+        sources = format_answer(answer).partition("\n\nSources:\n")[2]
+        if sources:
+            print("\nSources:\n" + sources)
+        print(flush=True)
+        history += [("user", question), ("assistant", answer.answer)]
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.embeddings import make_embeddings
+    from assistant.evaluation import evaluate, load_questions
+    from assistant.service import Newsdesk
+    from assistant.store import Store
+    from ingest.pipeline import ingest_paths
+
+    settings = _settings(args)
+    if not args.data_dir and "NEWSDESK_DATA_DIR" not in os.environ:
+        settings = Settings(data_dir=settings.data_dir / "eval" / args.articles.name.split(".")[0])
+    for path in (args.articles, args.questions):
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+    store = Store(settings)
+    embedder = make_embeddings(settings)
+    report = ingest_paths([args.articles], store, embedder, settings, field_map=_parse_map(args.map),
+                          progress=sys.stderr.isatty())
+    desk = Newsdesk(settings=settings, store=store, embedder=embedder)
+    questions = list(load_questions(args.questions, args.limit))
+    with args.predictions.open("w", encoding="utf-8") as out:
+        result = evaluate(desk, questions, out, progress=sys.stderr.isatty())
+    summary = {
+        "articles_file": str(args.articles), "questions_file": str(args.questions), "mode": desk.mode,
+        "index": {"articles": store.stats()["articles"], "chunks": store.chunk_count(),
+                  "ingest_added": report.added, "ingest_s": round(report.elapsed_s, 1)},
+        **result.summary(), "predictions": str(args.predictions),
+    }
+    _print_json(summary)
     return 0
 
 
@@ -247,7 +333,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "stats": cmd_stats, "delete": cmd_delete,
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval,
+    "stats": cmd_stats, "delete": cmd_delete,
     "serve": cmd_serve, "demo": cmd_demo,
 }
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from assistant.chain import LLMAnswerer
+from assistant.chain import REFUSAL_TEXT, LLMAnswerer
 from assistant.citations import verify_answer
 from assistant.config import Settings
 from assistant.embeddings import make_embeddings
@@ -65,6 +67,24 @@ class Newsdesk:
         standalone question (by the LLM, or by carrying over names and time frame without one).
         ``as_of`` is the reference date for "last week" and friends (default: today).
         """
+        final = None
+        for event in self.ask_stream(question, history=history, filters=filters, as_of=as_of, deltas=False):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: list[tuple[str, str]] | None = None,
+        filters: Filters | None = None,
+        as_of: dt.date | None = None,
+        deltas: bool = True,
+    ) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, streaming: text pieces of the answer as they are ready (each already
+        verified), then the final :class:`Answer`. Its ``answer`` text is what the pieces add up to."""
         _check_question(question)
         as_of = as_of or dt.date.today()
         t0 = time.perf_counter()
@@ -74,18 +94,30 @@ class Newsdesk:
         passages = self.search_engine.search(standalone, self.settings.top_k, filters, as_of=as_of,
                                              timeframe=timeframe)
         t2 = time.perf_counter()
-        if self.llm_answerer:
-            text, citations, refused = self.llm_answerer.answer(standalone, passages, as_of)
+        if self.llm_answerer and deltas:
+            result = None
+            for item in self.llm_answerer.stream(standalone, passages, as_of):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    result = item
+            assert result is not None
+            text, citations, refused = result
         else:
-            text, citations, refused = self.extractive.answer(standalone, passages)
+            if self.llm_answerer:
+                text, citations, refused = self.llm_answerer.answer(standalone, passages, as_of)
+            else:
+                text, citations, refused = self.extractive.answer(standalone, passages)
         t3 = time.perf_counter()
         answer = Answer(question=question, answer=text, refused=refused, citations=citations)
         if standalone != question:
             answer.standalone_question = standalone
         problems = verify_answer(answer, self.store)
         if problems:  # never show evidence that does not check out
-            answer = Answer(question=question, answer="The stories I have don't say.", refused=True)
+            answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True)
         t4 = time.perf_counter()
+        if deltas and not (self.llm_answerer and not problems):
+            yield from _pieces(answer.answer)
         answer.timings_ms = {
             "condense": round((t1 - t0) * 1000, 2),
             "retrieve": round((t2 - t1) * 1000, 2),
@@ -93,8 +125,7 @@ class Newsdesk:
             "verify": round((t4 - t3) * 1000, 2),
             "total": round((t4 - t0) * 1000, 2),
         }
-        return answer
-
+        yield answer
 
     def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
         if not history:
@@ -102,6 +133,12 @@ class Newsdesk:
         if self.llm_answerer:
             return self.llm_answerer.condense(question, history)
         return carry_over(question, [text for role, text in history if role == "user"])
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """An already-final text in word-sized pieces, for a streaming client."""
+    for m in re.finditer(r"\S+\s*", text):
+        yield m.group(0)
 
 
 def _check_question(question: str) -> None:

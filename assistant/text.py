@@ -70,7 +70,8 @@ _ABBREV = frozenset(
     "mr mrs ms dr prof sen rep gov gen col lt sgt capt st jr sr inc ltd co corp vs etc no jan feb mar apr "
     "jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m mt ft".split()
 )
-_BOUNDARY = re.compile(r"""([.!?…]+["”’')\]]*)(\s+)(?=["“‘'(\[]?[A-Z0-9À-Ý])""")
+# (a "[1]" after a full stop is a citation marker that belongs to the sentence before, not a new one)
+_BOUNDARY = re.compile(r"""([.!?…]+["”’')\]]*)(\s+)(?=["“‘'(]?[A-Z0-9À-Ý]|\[[A-Za-z])""")
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -31,6 +32,13 @@ def _escape_md(text: str) -> str:
     """Article text is data: escape HTML and Markdown so nothing in it renders as markup."""
     text = html.escape(text, quote=False)
     return re.sub(r"([\\`*_{}\[\]()#+!|>~])", r"\\\1", text)
+
+
+def _plain(markdown: str) -> str:
+    """A chat bubble's text without our markup, for the conversation history."""
+    text = re.sub(r"<sub>.*?</sub>", "", markdown, flags=re.S)
+    text = re.sub(r"\[\\\[(\d+)\\\]\]\(#source-\d+\)", r"[\1]", text)
+    return html.unescape(re.sub(r"\\(.)", r"\1", text)).strip()
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -64,18 +72,27 @@ def sources_html(answer: Answer | None) -> str:
 def build_page(newsdesk: Newsdesk) -> gr.Blocks:
     """The Blocks app; the caller mounts it (see :func:`assistant.api.create_app`)."""
 
-    def respond(message: str, chat: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
+    def respond(message: str, chat: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]], str]]:
         chat = list(chat or [])
         if not message or not message.strip():
-            return "", chat, sources_html(None)
-        history = [(m["role"], str(m.get("content", ""))) for m in chat][-8:]
+            yield "", chat, sources_html(None)
+            return
+        history = [(m["role"], _plain(str(m.get("content", "")))) for m in chat][-8:]
+        chat.append({"role": "user", "content": _escape_md(message)})
+        chat.append({"role": "assistant", "content": "…"})
+        shown = ""
         try:
-            answer = newsdesk.ask(message, history=history)
-            reply, panel = answer_markdown(answer), sources_html(answer)
+            for event in newsdesk.ask_stream(message, history=history):
+                if isinstance(event, Answer):
+                    chat[-1] = {"role": "assistant", "content": answer_markdown(event)}
+                    yield "", chat, sources_html(event)
+                else:
+                    shown += event
+                    chat[-1] = {"role": "assistant", "content": _escape_md(shown)}
+                    yield "", chat, sources_html(None)
         except NewsdeskError as exc:
-            reply, panel = f"Sorry: {_escape_md(str(exc))}", sources_html(None)
-        chat += [{"role": "user", "content": _escape_md(message)}, {"role": "assistant", "content": reply}]
-        return "", chat, panel
+            chat[-1] = {"role": "assistant", "content": f"Sorry: {_escape_md(str(exc))}"}
+            yield "", chat, sources_html(None)
 
     with gr.Blocks(title="newsdesk") as page:
         gr.Markdown("## newsdesk\nAsk about the stories in your collection. Answers quote and cite them.")

@@ -25,7 +25,7 @@ from ingest.chunking import chunk_article
 from ingest.clean import html_to_article
 from ingest.metadata import build_article, split_header
 from ingest.quotes import extract_quotes
-from ingest.sources import FieldMap, RawDoc, iter_files, read_path
+from ingest.sources import FieldMap, RawDoc, estimate_records, iter_files, read_path
 
 __all__ = ["IngestReport", "ingest_paths", "ingest_articles", "doc_to_article"]
 
@@ -163,6 +163,7 @@ def _articles_from_files(
         report.files += 1
         try:
             for doc in read_path(path, field_map):
+                _tick(bar, report)
                 error = doc.fields.get("__error__")
                 if isinstance(error, IngestError):
                     yield error
@@ -177,11 +178,16 @@ def _articles_from_files(
                 else:
                     yield article
         except IngestError as exc:
+            _tick(bar, report)
             yield exc
-        if bar is not None:
-            bar.update(1)
-            elapsed = max(time.perf_counter() - bar.start_t, 1e-9)  # type: ignore[attr-defined]
-            bar.set_postfix(articles_s=f"{(report.added + report.updated) / elapsed:.1f}", failed=len(report.failed))
+
+
+def _tick(bar: tqdm | None, report: IngestReport) -> None:
+    if bar is None:
+        return
+    bar.update(1)
+    if bar.n % 25 == 0:
+        bar.set_postfix(files=report.files, chunks=report.chunks, failed=len(report.failed), refresh=False)
 
 
 def ingest_paths(
@@ -200,8 +206,8 @@ def ingest_paths(
     for p in missing:
         report.failed.append({"source": str(p), "reason": "no such file or folder"})
     files = list(iter_files([p for p in paths if p.exists()]))
-    bar = tqdm(total=len(files), unit="file", desc="ingest", disable=not progress, dynamic_ncols=True)
-    bar.start_t = time.perf_counter()  # type: ignore[attr-defined]
+    total = sum(estimate_records(f) for f in files) if progress else None
+    bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress, dynamic_ncols=True)
     try:
         ingest_articles(_articles_from_files(files, field_map, report, bar), store, embedder, settings, report)
     finally:

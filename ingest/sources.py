@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.errors import IngestError
 
-__all__ = ["RawDoc", "read_path", "iter_files", "SUPPORTED_SUFFIXES", "FieldMap"]
+__all__ = ["RawDoc", "read_path", "iter_files", "estimate_records", "SUPPORTED_SUFFIXES", "FieldMap"]
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -185,6 +185,19 @@ _READERS: dict[str, Callable[[str, str, FieldMap | None], Iterator[RawDoc]]] = {
     ".ndjson": _read_jsonl,
     ".csv": _read_csv,
 }
+
+
+def estimate_records(path: Path) -> int:
+    """How many documents a file probably holds (lines for JSONL/CSV), for progress bars."""
+    suffix = _logical_suffix(path)
+    if suffix not in (".jsonl", ".ndjson", ".csv"):
+        return 1
+    try:
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        with opener(path, "rb") as f:
+            return max(sum(1 for _ in f) - (1 if suffix == ".csv" else 0), 1)
+    except (OSError, EOFError):
+        return 1
 
 
 def iter_files(paths: list[Path]) -> Iterator[Path]:
