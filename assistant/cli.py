@@ -53,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add articles from files or folders to the index",
                        description="Read, clean, chunk, embed and index articles. Files: .txt .md .html .json "
-                       ".jsonl .csv (optionally .gz). Folders are read recursively. Unchanged articles are skipped; "
+                       ".jsonl .csv .rss .atom .xml (optionally .gz), and http(s) URLs. Folders are read recursively. Unchanged articles are skipped; "
                        "changed ones replaced. A broken file is reported and skipped (exit code 4: partial).")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL",
+                   help="files, folders, or http(s) URLs of pages and RSS/Atom feeds")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=NAME",
                    help="read field FIELD (title, text, url, published, source, byline) from record key NAME")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

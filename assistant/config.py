@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     candidates: int = Field(40, description="Candidates from each retriever before fusion.")
     per_article_cap: int = Field(3, description="At most this many passages from one article.")
 
+    allow_private_urls: bool = Field(False, description="Let `ingest URL` reach private/loopback addresses.")
+    fetch_timeout_s: float = 20.0
+    fetch_max_bytes: int = 10 * 1024 * 1024
+
     host: str = "127.0.0.1"
     port: int = 7860
     prompts_dir: Path = Field(default_factory=_repo_prompts_dir)

@@ -25,6 +25,7 @@ class Article:
     origin: str | None = None  # the file or URL it was read from
     content_hash: str = ""  # changes when anything stored about the article changes
     text_hash: str = ""  # normalised text only: exact duplicates share it
+    minhash: Any = None  # MinHash signature (numpy uint64 array) for near-duplicate detection
 
     @property
     def published_iso(self) -> str | None:

@@ -64,6 +64,20 @@ CREATE TABLE IF NOT EXISTS quotes (
     direct INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
+CREATE TABLE IF NOT EXISTS signatures (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    sig BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS copies (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    copy_id TEXT NOT NULL,
+    url TEXT,
+    source TEXT,
+    published TEXT,
+    origin TEXT,
+    similarity REAL NOT NULL,
+    PRIMARY KEY (article_id, copy_id)
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -265,6 +279,9 @@ class Store:
                     "INSERT INTO quotes(article_id, speaker, start, end, direct) VALUES (?,?,?,?,?)",
                     [(q.article_id, q.speaker, q.start, q.end, int(q.direct)) for q in quotes],
                 )
+                if article.minhash is not None:
+                    db.execute("INSERT INTO signatures(article_id, sig) VALUES (?, ?)",
+                               (article.id, article.minhash.astype(np.uint64).tobytes()))
         ids = [a.id for a, *_ in items]
         self._chroma_delete_articles(ids)
         self._chroma_upsert(items)
@@ -301,6 +318,47 @@ class Store:
     def _chroma_delete_articles(self, article_ids: Sequence[str]) -> None:
         for lo in range(0, len(article_ids), 500):
             self._collection.delete(where={"article_id": {"$in": list(article_ids[lo : lo + 500])}})
+
+    def stored_vectors(self, article_id: str) -> dict[str, np.ndarray]:
+        """The vectors of an article's current chunks keyed by the text that was embedded
+        ("title\nchunk"), so an edited article re-embeds only the chunks that changed."""
+        rows = self._db.execute(
+            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start) FROM chunks c "
+            "JOIN articles a ON a.id = c.article_id WHERE c.article_id = ? AND a.state = 'ready'",
+            (article_id,),
+        ).fetchall()
+        if not rows:
+            return {}
+        got = self._collection.get(ids=[r[0] for r in rows], include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        return {f"{title}\n{text}": np.asarray(by_id[cid], dtype=np.float32)
+                for cid, title, text in rows if cid in by_id}
+
+    def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(article id, MinHash signature) of every ready article that has one."""
+        for article_id, blob in self._db.execute(
+            "SELECT s.article_id, s.sig FROM signatures s JOIN articles a ON a.id = s.article_id "
+            "WHERE a.state = 'ready'"
+        ):
+            yield article_id, np.frombuffer(blob, dtype=np.uint64)
+
+    def add_copies(self, copies: Sequence[tuple[str, Article, float]]) -> None:
+        """Record that each article was also carried elsewhere (a syndicated copy not indexed again)."""
+        with self._txn() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO copies(article_id, copy_id, url, source, published, origin, similarity) "
+                "SELECT ?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?)",
+                [(kept, c.id, c.url, c.source, c.published_iso, c.origin, round(sim, 4), kept)
+                 for kept, c, sim in copies],
+            )
+
+    def copies_of(self, article_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT copy_id, url, source, published, origin, similarity FROM copies WHERE article_id = ? "
+            "ORDER BY published", (article_id,)
+        ).fetchall()
+        keys = ("id", "url", "source", "published", "origin", "similarity")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def delete_articles(self, article_ids: Sequence[str]) -> int:
         """Delete articles everywhere. Returns how many existed."""
@@ -411,6 +469,7 @@ class Store:
         chunks = db.execute(
             "SELECT COUNT(*) FROM chunks c JOIN articles a ON a.id=c.article_id WHERE a.state='ready'"
         ).fetchone()[0]
+        copies = db.execute("SELECT COUNT(*) FROM copies").fetchone()[0]
         sources = db.execute(
             "SELECT COALESCE(source, ''), COUNT(*) FROM articles WHERE state='ready' GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
@@ -423,6 +482,7 @@ class Store:
             "published_from": first,
             "published_to": last,
             "undated_articles": undated or 0,
+            "syndicated_copies": copies,
             "index_bytes": size,
             "data_dir": str(self.settings.data_dir),
             "chroma": self.settings.chroma_url or "embedded",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_text", "html_to_article"]
+__all__ = ["clean_text", "html_to_article", "html_fragment_to_text"]
 
 # A line that is exactly one of these (case-insensitive, trailing ':' ignored) is furniture.
 _FURNITURE_LINES = frozenset(
@@ -74,3 +74,18 @@ def html_to_article(html: str, url: str | None = None) -> dict[str, str | None]:
         "source": data.get("sitename"),
         "url": data.get("url"),
     }
+
+
+def html_fragment_to_text(fragment: str) -> str:
+    """Text of an HTML fragment (a feed entry, a CMS body field): block elements become paragraphs."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(f"<div>{fragment}</div>")
+    except (ValueError, lxml.etree.ParserError):  # type: ignore[attr-defined]
+        return re.sub(r"<[^>]+>", " ", fragment)
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    for block in root.xpath("//p|//div|//br|//li|//h1|//h2|//h3|//h4|//blockquote"):
+        block.tail = "\n\n" + (block.tail or "")
+    return re.sub(r"\n{3,}", "\n\n", root.text_content()).strip()

@@ -22,14 +22,17 @@ from assistant.errors import IngestError
 from assistant.models import Article, Chunk, Quote
 from assistant.store import Store
 from ingest.chunking import chunk_article
-from ingest.clean import html_to_article
+from ingest.clean import html_fragment_to_text, html_to_article
 from ingest.metadata import build_article, split_header
 from ingest.quotes import extract_quotes
+from ingest.dedupe import NearDuplicates, signature
+from ingest.fetch import fetch_url, is_url
 from ingest.sources import FieldMap, RawDoc, estimate_records, iter_files, read_path
 
 __all__ = ["IngestReport", "ingest_paths", "ingest_articles", "doc_to_article"]
 
 BATCH_CHUNKS = 256
+MAX_ARTICLE_CHARS = 2_000_000
 
 
 @dataclass
@@ -41,8 +44,11 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0
     empty: int = 0
     chunks: int = 0
+    embedded: int = 0  # chunk texts sent to the embedder
+    reused: int = 0  # chunk texts whose vectors were reused (unchanged chunks, repeated text)
     failed: list[dict[str, str]] = field(default_factory=list)
     elapsed_s: float = 0.0
 
@@ -50,7 +56,8 @@ class IngestReport:
     def status(self) -> str:
         if not self.failed:
             return "ok"
-        return "partial" if (self.added + self.updated + self.unchanged + self.duplicates) else "failed"
+        done = self.added + self.updated + self.unchanged + self.duplicates + self.near_duplicates
+        return "partial" if done else "failed"
 
     def to_dict(self) -> dict[str, Any]:
         done = self.added + self.updated
@@ -61,8 +68,11 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
+            "near_duplicates": self.near_duplicates,
             "empty": self.empty,
             "chunks": self.chunks,
+            "embedded": self.embedded,
+            "reused_vectors": self.reused,
             "failed": self.failed,
             "elapsed_s": round(self.elapsed_s, 3),
             "articles_per_s": round(done / self.elapsed_s, 2) if self.elapsed_s else None,
@@ -73,7 +83,13 @@ def doc_to_article(doc: RawDoc) -> Article | None:
     """Clean one raw document into an Article (None if nothing is left)."""
     fields = dict(doc.fields)
     text = doc.text
-    if doc.html:
+    if len(text) > MAX_ARTICLE_CHARS:
+        where = doc.origin if doc.record is None else f"{doc.origin}#{doc.record}"
+        raise IngestError(where, f"{len(text) / 1e6:.1f} million characters is not one news article "
+                                 f"(limit {MAX_ARTICLE_CHARS // 1_000_000} million)")
+    if doc.html and doc.record is not None:
+        text = html_fragment_to_text(text)
+    elif doc.html:
         extracted = html_to_article(text, url=fields.get("url"))
         if not extracted.get("text"):
             raise IngestError(doc.origin, "no article text found in the HTML")
@@ -92,22 +108,36 @@ class _Batch:
     def __init__(self) -> None:
         self.items: list[tuple[Article, list[Chunk], list[Quote], bool]] = []
         self.n_chunks = 0
-        self.text_hashes: set[str] = set()
+        self.by_text_hash: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}  # article id -> content hash, for repeats within the batch
 
     def add(self, article: Article, chunks: list[Chunk], quotes: list[Quote], replacing: bool) -> None:
+        if article.id in self.hashes:  # changed again within one batch: the later version wins
+            self.items = [item for item in self.items if item[0].id != article.id]
+        self.hashes[article.id] = article.content_hash
         self.items.append((article, chunks, quotes, replacing))
         self.n_chunks += len(chunks)
-        self.text_hashes.add(article.text_hash)
+        self.by_text_hash[article.text_hash] = article.id
 
 
 def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestReport) -> None:
     if not batch.items:
         return
     texts = [f"{a.title}\n{c.text}" for a, chunks, _, _ in batch.items for c in chunks]
-    if hasattr(embedder, "embed_array"):
-        vectors = embedder.embed_array(texts)
-    else:
-        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    known: dict[str, np.ndarray] = {}
+    for article, _, _, replacing in batch.items:
+        if replacing:  # unchanged chunks of an edited article keep their vectors
+            known.update(store.stored_vectors(article.id))
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    if todo:
+        if hasattr(embedder, "embed_array"):
+            fresh = embedder.embed_array(todo)
+        else:
+            fresh = np.asarray(embedder.embed_documents(todo), dtype=np.float32)
+        known.update(zip(todo, fresh, strict=True))
+    report.embedded += len(todo)
+    report.reused += len(texts) - len(todo)
+    vectors = np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
     rows = []
     offset = 0
     for article, chunks, quotes, _ in batch.items:
@@ -129,22 +159,36 @@ def ingest_articles(
     settings: Settings,
     report: IngestReport,
 ) -> None:
-    """Index articles (skipping unchanged ones and exact duplicates); errors are recorded."""
+    """Index articles (skipping unchanged ones, exact and near duplicates); errors are recorded.
+
+    A duplicate is not indexed again; it is recorded as a copy of the article already stored, so the
+    outlets that carried a syndicated story are all known."""
     batch = _Batch()
+    near = NearDuplicates()
+    near.load(store.signatures())
+    copies: list[tuple[str, Article, float]] = []
     for item in articles:
         if isinstance(item, IngestError):
             report.failed.append({"source": item.source, "reason": item.reason})
             continue
         article = item
-        stored_hash = store.article_hash(article.id)
+        stored_hash = batch.hashes.get(article.id) or store.article_hash(article.id)
         if stored_hash == article.content_hash:
             report.unchanged += 1
             continue
         if stored_hash is None:
-            twin = store.find_by_text_hash(article.text_hash)
-            if (twin and twin != article.id) or article.text_hash in batch.text_hashes:
+            twin = store.find_by_text_hash(article.text_hash) or batch.by_text_hash.get(article.text_hash)
+            if twin and twin != article.id:
                 report.duplicates += 1
+                copies.append((twin, article, 1.0))
                 continue
+            article.minhash = signature(article.text)
+            match = near.match(article.minhash, exclude=article.id)
+            if match:
+                report.near_duplicates += 1
+                copies.append((match[0], article, match[1]))
+                continue
+            near.add(article.id, article.minhash)
         chunks = chunk_article(article, settings.chunk_tokens, settings.chunk_overlap_tokens)
         if not chunks:
             report.empty += 1
@@ -154,15 +198,18 @@ def ingest_articles(
             _flush(batch, store, embedder, report)
             batch = _Batch()
     _flush(batch, store, embedder, report)
+    store.add_copies(copies)
 
 
 def _articles_from_files(
-    files: list[Path], field_map: FieldMap | None, report: IngestReport, bar: tqdm | None
+    files: list[Path | str], field_map: FieldMap | None, report: IngestReport, bar: tqdm | None,
+    settings: Settings,
 ) -> Iterator[Article | IngestError]:
     for path in files:
         report.files += 1
+        docs = fetch_url(path, settings, field_map) if isinstance(path, str) else read_path(path, field_map)
         try:
-            for doc in read_path(path, field_map):
+            for doc in docs:
                 _tick(bar, report)
                 error = doc.fields.get("__error__")
                 if isinstance(error, IngestError):
@@ -191,7 +238,7 @@ def _tick(bar: tqdm | None, report: IngestReport) -> None:
 
 
 def ingest_paths(
-    paths: list[Path],
+    paths: list[Path | str],
     store: Store,
     embedder: Embeddings,
     settings: Settings,
@@ -199,17 +246,20 @@ def ingest_paths(
     field_map: FieldMap | None = None,
     progress: bool = True,
 ) -> IngestReport:
-    """Ingest files and folders. Returns the report; never raises for a bad input file."""
+    """Ingest files, folders and http(s) URLs. Returns the report; never raises for a bad input."""
     started = time.perf_counter()
     report = IngestReport()
-    missing = [p for p in paths if not p.exists()]
-    for p in missing:
-        report.failed.append({"source": str(p), "reason": "no such file or folder"})
-    files = list(iter_files([p for p in paths if p.exists()]))
-    total = sum(estimate_records(f) for f in files) if progress else None
+    urls = [p for p in paths if isinstance(p, str) and is_url(p)]
+    local = [Path(p) for p in paths if not (isinstance(p, str) and is_url(p))]
+    for p in local:
+        if not p.exists():
+            report.failed.append({"source": str(p), "reason": "no such file or folder"})
+    files: list[Path | str] = [*iter_files([p for p in local if p.exists()]), *urls]
+    total = sum(estimate_records(f) if isinstance(f, Path) else 1 for f in files) if progress else None
     bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress, dynamic_ncols=True)
     try:
-        ingest_articles(_articles_from_files(files, field_map, report, bar), store, embedder, settings, report)
+        ingest_articles(_articles_from_files(files, field_map, report, bar, settings), store, embedder, settings,
+                        report)
     finally:
         bar.close()
     store.lexical_index()  # rebuild now, so the first question doesn't pay for it

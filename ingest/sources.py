@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.errors import IngestError
 
-__all__ = ["RawDoc", "read_path", "iter_files", "estimate_records", "SUPPORTED_SUFFIXES", "FieldMap"]
+__all__ = ["RawDoc", "read_path", "iter_files", "estimate_records", "records_from_text", "SUPPORTED_SUFFIXES", "FieldMap"]
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -64,7 +64,8 @@ def record_fields(record: dict[str, Any], field_map: FieldMap | None = None) -> 
     return out
 
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".csv")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".csv", ".rss",
+                      ".atom", ".xml")
 
 
 def _decode(data: bytes, origin: str) -> str:
@@ -170,6 +171,43 @@ def _read_csv(text: str, origin: str, field_map: FieldMap | None) -> Iterator[Ra
             yield _bad(exc)
 
 
+def _read_feed(text: str, origin: str, field_map: FieldMap | None) -> Iterator[RawDoc]:
+    """RSS/Atom: one document per entry (full content when the feed has it, else the summary)."""
+    import feedparser
+
+    feed = feedparser.parse(text)
+    if not feed.entries:
+        reason = getattr(feed, "bozo_exception", None)
+        raise IngestError(origin, f"not an RSS/Atom feed with entries{f' ({reason})' if reason else ''}")
+    site = (feed.feed.get("title") or "").strip() or None
+    for n, entry in enumerate(feed.entries, 1):
+        content = entry.get("content") or []
+        body = max((c.get("value", "") for c in content), key=len, default="") or entry.get("summary", "")
+        if not body.strip():
+            yield _bad(IngestError(f"{origin}#{n}", "feed entry has no text"))
+            continue
+        published = None
+        for key in ("published_parsed", "updated_parsed"):
+            stamp = entry.get(key)
+            if stamp:
+                published = f"{stamp.tm_year:04d}-{stamp.tm_mon:02d}-{stamp.tm_mday:02d}"
+                break
+        fields = {"title": entry.get("title"), "url": entry.get("link"), "published": published,
+                  "byline": entry.get("author"), "source": site}
+        yield RawDoc(text=body, origin=origin, record=n, html="<" in body and ">" in body,
+                     fields={k: v for k, v in fields.items() if v})
+
+
+def _read_xml(text: str, origin: str, field_map: FieldMap | None) -> Iterator[RawDoc]:
+    head = text[:2000].lower()
+    if "<rss" in head or "<feed" in head or "<rdf" in head:
+        yield from _read_feed(text, origin, field_map)
+    elif "<html" in head:
+        yield from _read_html(text, origin, field_map)
+    else:
+        raise IngestError(origin, "XML that is neither an RSS/Atom feed nor an HTML page")
+
+
 def _bad(error: IngestError) -> RawDoc:
     return RawDoc(text="", origin=error.source, fields={"__error__": error})
 
@@ -184,6 +222,9 @@ _READERS: dict[str, Callable[[str, str, FieldMap | None], Iterator[RawDoc]]] = {
     ".jsonl": _read_jsonl,
     ".ndjson": _read_jsonl,
     ".csv": _read_csv,
+    ".rss": _read_feed,
+    ".atom": _read_feed,
+    ".xml": _read_xml,
 }
 
 
@@ -198,6 +239,21 @@ def estimate_records(path: Path) -> int:
             return max(sum(1 for _ in f) - (1 if suffix == ".csv" else 0), 1)
     except (OSError, EOFError):
         return 1
+
+
+def records_from_text(
+    text: str, origin: str, kind: str, field_map: FieldMap | None = None, *, url: str | None = None
+) -> Iterator[RawDoc]:
+    """Documents from already-decoded text of a given kind (a suffix such as ".html" or ".rss")."""
+    reader = _READERS.get(kind)
+    if reader is None:
+        raise IngestError(origin, f"unsupported content {kind}")
+    if not text.strip():
+        raise IngestError(origin, "empty document")
+    for doc in reader(text, origin, field_map):
+        if url and "url" not in doc.fields and doc.record is None:
+            doc.fields["url"] = url
+        yield doc
 
 
 def iter_files(paths: list[Path]) -> Iterator[Path]:

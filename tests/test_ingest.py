@@ -161,3 +161,41 @@ def test_unknown_dates_stay_unknown(value: str) -> None:
     from ingest.metadata import parse_date
 
     assert parse_date(value) is None
+
+
+def test_syndicated_copies_are_stored_once_with_every_outlet(
+    tmp_path: Path, settings: Settings, embedder: LocalMiniLM
+) -> None:
+    story = SAMPLE.read_text().split("LEAVE A REPLY")[0]
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "ap.json").write_text(json.dumps({"title": "Russia repels advance", "text": story,
+                                                "url": "https://apnews.example/kursk", "source": "AP"}))
+    copy = story.replace("MOSCOW, Russia –", "MOSCOW (AP) —").replace(
+        "The Associated Press", "Distributed by the Daily Wire Service")
+    (folder / "local.json").write_text(json.dumps({"title": "Kursk: Russia says it stopped Ukraine's push",
+                                                   "text": copy, "url": "https://local.example/kursk",
+                                                   "source": "Local Paper"}))
+    (folder / "exact.json").write_text(json.dumps({"title": "Same words", "text": story,
+                                                   "url": "https://mirror.example/kursk", "source": "Mirror"}))
+    (folder / "other.json").write_text(json.dumps({
+        "title": "Harbour reopens", "url": "https://gazette.example/harbour", "source": "Gazette",
+        "text": "The harbour in Portsmouth reopened on Thursday after the storm passed, officials said. " * 5}))
+    store = Store(settings)
+    report = ingest_paths([folder], store, embedder, settings, progress=False).to_dict()
+    assert (report["added"], report["duplicates"], report["near_duplicates"]) == (2, 1, 1), report
+    kept = next(a for a in store.list_articles() if a["source"] == "AP")
+    carried = sorted(c["source"] for c in store.copies_of(kept["id"]))
+    assert carried == ["Local Paper", "Mirror"]
+    assert store.stats()["syndicated_copies"] == 2
+
+
+def test_an_edit_reembeds_only_the_changed_chunks(tmp_path: Path, settings: Settings, embedder: LocalMiniLM) -> None:
+    path = tmp_path / "kursk.txt"
+    path.write_text(SAMPLE.read_text())
+    store = Store(settings)
+    first = ingest_paths([path], store, embedder, settings, progress=False)
+    path.write_text(SAMPLE.read_text().replace("255 glide bombs", "256 glide bombs"))
+    second = ingest_paths([path], store, embedder, settings, progress=False)
+    assert second.updated == 1
+    assert second.embedded == 1 and second.reused == first.chunks - 1

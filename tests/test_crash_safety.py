@@ -1,0 +1,82 @@
+"""SIGKILL a real `newsdesk ingest` subprocess at random moments, several times, then finish the
+job: every article exactly once, and the catalog, Chroma and the BM25 index agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.store import Store
+
+from .conftest import make_settings
+
+pytestmark = pytest.mark.slow
+
+KILLS = 10
+
+
+def _write_articles(folder: Path, n: int) -> None:
+    rng = random.Random(7)
+    words = ("council budget river bridge school election harbour storm vaccine court minister tariff "
+             "railway drought festival museum strike protest reactor satellite").split()
+    folder.mkdir()
+    lines = []
+    for i in range(n):
+        body = " ".join(
+            f"The {rng.choice(words)} in town {i} saw {rng.randint(2, 900)} people on day {j}, officials said."
+            for j in range(rng.randint(8, 40))
+        )
+        lines.append(json.dumps({"title": f"Story {i}", "text": body, "url": f"https://news.example/{i}",
+                                 "published": f"2024-0{1 + i % 9}-1{i % 10}"}))
+    (folder / "batch.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def _ingest_cmd(data: Path, folder: Path) -> list[str]:
+    return [sys.executable, "-m", "assistant.cli", "--data-dir", str(data), "ingest", str(folder), "--json",
+            "--no-progress"]
+
+
+def test_random_sigkills_leave_a_consistent_index(tmp_path: Path) -> None:
+    folder, data = tmp_path / "news", tmp_path / "data"
+    _write_articles(folder, 60)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    rng = random.Random(int(os.environ.get("NEWSDESK_CRASH_SEED", "1234")))
+    killed = 0
+    for _ in range(KILLS):
+        proc = subprocess.Popen(_ingest_cmd(data, folder), env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 6.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait()
+    assert killed >= KILLS // 2, "ingest finished too fast to be killed; make the batch bigger"
+
+    done = subprocess.run(_ingest_cmd(data, folder), env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    final = json.loads(done.stdout)
+    assert final["status"] == "ok"
+
+    store = Store(make_settings(data))
+    stats = store.stats()
+    assert stats["articles"] == 60
+    urls = [a["url"] for a in store.list_articles(limit=1000)]
+    assert sorted(urls) == sorted(f"https://news.example/{i}" for i in range(60))  # each exactly once
+    catalog_chunks = {r[0] for r in store._db.execute("SELECT id FROM chunks")}
+    chroma_chunks = set(store._collection.get(include=[])["ids"])
+    assert catalog_chunks == chroma_chunks  # no orphans either way
+    _, lexical_ids = store.lexical_index()
+    assert set(lexical_ids) == catalog_chunks
+    pending = store._db.execute("SELECT COUNT(*) FROM articles WHERE state != 'ready'").fetchone()[0]
+    assert pending == 0
+
+    again = subprocess.run(_ingest_cmd(data, folder), env=env, capture_output=True, text=True, timeout=600)
+    assert json.loads(again.stdout)["unchanged"] == 60
