@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant import __version__
-from assistant.errors import InputError, NewsdeskError
+from assistant.errors import InputError, NewsdeskError, NotFoundError
+from assistant.openai_compat import MODEL_NAME, ChatRequest, complete, complete_stream
 from assistant.models import Answer
 from assistant.service import MAX_QUESTION_CHARS, Newsdesk
 from assistant.store import Filters
@@ -56,9 +57,45 @@ def _sse(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str]:
         yield f"event: error\ndata: {json.dumps({'detail': str(exc), 'status': exc.http_status})}\n\n"
 
 
+def _presented_key(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def _problem_response(status: int, kind: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, headers=headers,
+                        content={"type": kind, "title": "newsdesk error", "status": status, "detail": detail})
+
+
 def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
     """The API at /v1 and /healthz, with the chat page mounted at / unless ``with_page`` is False."""
     app = FastAPI(title="newsdesk", version=__version__, description="Ask questions about your news stories.")
+
+    settings = newsdesk.settings
+    keys = settings.api_key_set
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return _problem_response(413, "PayloadTooLarge",
+                                     f"request body over {settings.max_body_bytes // 2**20} MiB")
+        path = request.url.path
+        if keys and (path.startswith("/v1/") or path in ("/docs", "/openapi.json", "/redoc")):
+            if request.method != "OPTIONS" and _presented_key(request) not in keys:
+                return _problem_response(401, "Unauthorized", "a valid API key is required "
+                                         "(Authorization: Bearer KEY or X-API-Key: KEY)",
+                                         {"WWW-Authenticate": "Bearer"})
+        return await call_next(request)
+
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-API-Key"])
 
     @app.exception_handler(NewsdeskError)
     async def _problem(request: Request, exc: NewsdeskError) -> JSONResponse:
@@ -99,10 +136,42 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
     def stats() -> dict[str, Any]:
         return newsdesk.store.stats()
 
+    @app.post("/v1/chat/completions", responses={200: {"content": {"text/event-stream": {}}}})
+    def chat_completions(body: ChatRequest) -> Any:
+        """OpenAI-compatible: model "newsdesk"; ``stream: true`` answers as OpenAI-format SSE chunks."""
+        if body.stream:
+            return StreamingResponse(complete_stream(newsdesk, body), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache"})
+        return complete(newsdesk, body)
+
+    @app.get("/v1/models")
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "newsdesk"}]}
+
+    @app.get("/v1/articles")
+    def list_articles(limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+        return {"articles": newsdesk.store.list_articles(limit, offset), "limit": limit, "offset": offset}
+
+    @app.post("/v1/articles")
+    async def add_articles(request: Request) -> dict[str, Any]:
+        """Ingest articles: a JSON object or list ({title, text, url, published, source, byline}), or a
+        multipart upload of files (any format `newsdesk ingest` reads)."""
+        from assistant.ingest_edge import ingest_request
+
+        return await ingest_request(newsdesk, request)
+
+    @app.delete("/v1/articles/{article_id}")
+    def delete_article(article_id: str) -> dict[str, Any]:
+        if not newsdesk.store.delete_articles([article_id]):
+            raise NotFoundError(f"no article with id {article_id!r}")
+        return {"deleted": article_id}
+
     if with_page:
         import gradio as gr
 
         from assistant.web import PAGE_CSS, build_page
 
-        app = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS)
+        auth = (lambda _user, password: password in keys) if keys else None
+        app = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS, auth=auth,
+                                  auth_message="Sign in with any user name and an API key as the password.")
     return app

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 20.0
     fetch_max_bytes: int = 10 * 1024 * 1024
 
+    api_keys: str = Field("", description="Comma-separated API keys; when set, every route but /healthz and "
+                          "the page itself need one (the page asks for a key to log in).")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (empty: none).")
+    max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body the API accepts.")
+
     host: str = "127.0.0.1"
     port: int = 7860
     prompts_dir: Path = Field(default_factory=_repo_prompts_dir)
@@ -77,6 +82,10 @@ class Settings(BaseSettings):
         if self.llm_enabled is not None:
             return self.llm_enabled
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
     @property
     def chroma_dir(self) -> Path:

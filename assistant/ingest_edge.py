@@ -1,0 +1,48 @@
+"""The API's article upload: an edge that hands request bodies to the ingest pipeline."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+
+from assistant.errors import InputError
+from assistant.service import Newsdesk
+
+__all__ = ["ingest_request"]
+
+MAX_ARTICLES_PER_REQUEST = 1000
+
+
+async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
+    """Ingest the articles in a JSON body or the files of a multipart upload; returns the report."""
+    from ingest.pipeline import ingest_paths
+
+    content_type = request.headers.get("content-type", "")
+    with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
+        folder = Path(tmp)
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form()
+            files = [v for v in form.values() if hasattr(v, "filename") and hasattr(v, "read")]
+            if not files:
+                raise InputError("the upload has no files")
+            for n, upload in enumerate(files):
+                name = Path(str(upload.filename or f"upload-{n}.txt")).name
+                (folder / f"{n:04d}-{name}").write_bytes(await upload.read())  # type: ignore[union-attr]
+        else:
+            try:
+                body = await request.json()
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"the body is not valid JSON: {exc}") from exc
+            records = body if isinstance(body, list) else [body]
+            if len(records) > MAX_ARTICLES_PER_REQUEST:
+                raise InputError(f"at most {MAX_ARTICLES_PER_REQUEST} articles per request")
+            (folder / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+        report = ingest_paths([folder], desk.store, desk.embedder, desk.settings, progress=False)
+    data = report.to_dict()
+    for failure in data["failed"]:  # don't leak temp paths
+        failure["source"] = failure["source"].replace(str(folder) + "/", "")
+    return data

@@ -1,0 +1,61 @@
+"""Chroma server mode: a real `chroma run` started by the test gives the same answers as embedded."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.embeddings import LocalMiniLM
+from assistant.service import open_newsdesk
+from assistant.store import Store
+from ingest.pipeline import ingest_paths
+
+from .conftest import SAMPLE, free_port, make_settings
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["what did Tykhyi say about occupation?", "How many settlements do Ukrainian forces control?",
+             "What is the capital of France?"]
+
+
+def _chroma_binary() -> str:
+    found = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    assert Path(found).exists(), "the chroma CLI ships with chromadb"
+    return found
+
+
+def test_chroma_server_gives_the_same_answers_as_embedded(tmp_path: Path, embedder: LocalMiniLM) -> None:
+    port = free_port()
+    server = subprocess.Popen([_chroma_binary(), "run", "--path", str(tmp_path / "chroma-server"), "--host",
+                               "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "chroma run did not start"
+            assert server.poll() is None, "chroma run exited"
+            time.sleep(0.3)
+        answers = {}
+        for mode, extra in (("embedded", {}), ("server", {"chroma_url": f"http://127.0.0.1:{port}"})):
+            settings = make_settings(tmp_path / mode, **extra)
+            report = ingest_paths([SAMPLE], Store(settings), embedder, settings, progress=False)
+            assert report.added == 1
+            desk = open_newsdesk(settings, embedder=embedder)
+            answers[mode] = [desk.ask(q).model_dump(exclude={"timings_ms"}) for q in QUESTIONS]
+            if mode == "server":
+                assert desk.store.stats()["chroma"].startswith("http://127.0.0.1")
+                assert not (tmp_path / mode / "chroma").exists()  # vectors live in the server
+        assert answers["server"] == answers["embedded"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
