@@ -95,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write {id, prediction, citations} lines (default predictions.jsonl)")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=NAME", help="as for ingest")
 
+    p = sub.add_parser("bench", help="benchmarks that print JSON figures",
+                       description="Benchmarks. 'ingest': pipeline vs raw embedder vs a naive LangChain pipeline on "
+                       "the same articles. 'serve': concurrent clients against a real server on 127.0.0.1.")
+    bench = p.add_subparsers(dest="bench", metavar="WHAT", required=True)
+    b = bench.add_parser("ingest", help="ingest throughput")
+    b.add_argument("--articles", type=Path, required=True, help="articles JSONL (optionally .gz)")
+    b.add_argument("--limit", type=int, default=200, help="first N articles (default 200)")
+    b.add_argument("--map", action="append", default=[], metavar="FIELD=NAME")
+    b = bench.add_parser("serve", help="API load test (extractive answers)")
+    b.add_argument("--clients", type=int, default=8)
+    b.add_argument("--duration", type=float, default=60, help="seconds (default 60)")
+    b.add_argument("--questions", type=Path, help="questions JSONL ({question}); default: a built-in list")
+    b.add_argument("--port", type=int, default=7899)
+
     p = sub.add_parser("stats", help="what is in the index")
     p.add_argument("--json", action="store_true")
 
@@ -274,6 +288,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant import benchmarks
+
+    if args.bench == "ingest":
+        if not args.articles.exists():
+            raise InputError(f"{args.articles}: no such file")
+        _print_json(benchmarks.bench_ingest(args.articles, args.limit, _parse_map(args.map)))
+        return 0
+    settings = _settings(args)
+    questions = benchmarks.DEFAULT_QUESTIONS
+    if args.questions:
+        with args.questions.open(encoding="utf-8") as f:
+            questions = [json.loads(line)["question"] for line in f if line.strip()]
+    _print_json({"data_dir": str(settings.data_dir),
+                 **benchmarks.bench_serve(settings.data_dir, args.clients, args.duration, questions, args.port)})
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from assistant.store import Store
 
@@ -335,7 +367,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval,
-    "stats": cmd_stats, "delete": cmd_delete,
+    "bench": cmd_bench, "stats": cmd_stats, "delete": cmd_delete,
     "serve": cmd_serve, "demo": cmd_demo,
 }
 

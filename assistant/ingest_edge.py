@@ -12,7 +12,7 @@ from fastapi import Request
 from assistant.errors import InputError
 from assistant.service import Newsdesk
 
-__all__ = ["ingest_request"]
+__all__ = ["ingest_request", "ingest_files"]
 
 MAX_ARTICLES_PER_REQUEST = 1000
 
@@ -46,3 +46,13 @@ async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
     for failure in data["failed"]:  # don't leak temp paths
         failure["source"] = failure["source"].replace(str(folder) + "/", "")
     return data
+
+
+def ingest_files(desk: Newsdesk, paths: list[Path]) -> dict[str, Any]:
+    """Ingest files uploaded through the page; returns the report."""
+    from ingest.pipeline import ingest_paths
+
+    report = ingest_paths(list(paths), desk.store, desk.embedder, desk.settings, progress=False).to_dict()
+    for failure in report["failed"]:
+        failure["source"] = Path(failure["source"].split("#")[0]).name
+    return report

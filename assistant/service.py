@@ -94,10 +94,12 @@ class Newsdesk:
         passages = self.search_engine.search(standalone, self.settings.top_k, filters, as_of=as_of,
                                              timeframe=timeframe)
         t2 = time.perf_counter()
+        streamed = ""
         if self.llm_answerer and deltas:
             result = None
             for item in self.llm_answerer.stream(standalone, passages, as_of):
                 if isinstance(item, str):
+                    streamed += item
                     yield item
                 else:
                     result = item
@@ -116,8 +118,10 @@ class Newsdesk:
         if problems:  # never show evidence that does not check out
             answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True)
         t4 = time.perf_counter()
-        if deltas and not (self.llm_answerer and not problems):
+        if deltas and not streamed:
             yield from _pieces(answer.answer)
+        elif deltas and problems:  # what was streamed did not survive the final check: say so
+            yield "\n\n" + answer.answer
         answer.timings_ms = {
             "condense": round((t1 - t0) * 1000, 2),
             "retrieve": round((t2 - t1) * 1000, 2),

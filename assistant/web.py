@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.errors import NewsdeskError
+from assistant.errors import InputError, NewsdeskError
+from assistant.store import Filters
 from assistant.models import Answer
 from assistant.service import Newsdesk
 
@@ -69,10 +72,29 @@ def sources_html(answer: Answer | None) -> str:
     return "\n".join(parts)
 
 
+def stats_markdown(newsdesk: Newsdesk) -> str:
+    st = newsdesk.store.stats()
+    span = f"{st['published_from']} to {st['published_to']}" if st["published_from"] else "no dated stories"
+    return (f"**{st['articles']}** stories, **{st['chunks']}** passages, {len(st['sources'])} outlets; "
+            f"{span}; {st['undated_articles']} undated. Answers: {newsdesk.mode}.")
+
+
+def _date_or_none(value: str | None) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date like 2024-08-13") from None
+
+
 def build_page(newsdesk: Newsdesk) -> gr.Blocks:
     """The Blocks app; the caller mounts it (see :func:`assistant.api.create_app`)."""
 
-    def respond(message: str, chat: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]], str]]:
+    def respond(
+        message: str, chat: list[dict[str, Any]], since: str, until: str, sources: list[str] | None
+    ) -> Iterator[tuple[str, list[dict[str, Any]], str]]:
         chat = list(chat or [])
         if not message or not message.strip():
             yield "", chat, sources_html(None)
@@ -82,7 +104,8 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
         chat.append({"role": "assistant", "content": "…"})
         shown = ""
         try:
-            for event in newsdesk.ask_stream(message, history=history):
+            filters = Filters(since=_date_or_none(since), until=_date_or_none(until), sources=tuple(sources or ()))
+            for event in newsdesk.ask_stream(message, history=history, filters=filters):
                 if isinstance(event, Answer):
                     chat[-1] = {"role": "assistant", "content": answer_markdown(event)}
                     yield "", chat, sources_html(event)
@@ -94,8 +117,21 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
             chat[-1] = {"role": "assistant", "content": f"Sorry: {_escape_md(str(exc))}"}
             yield "", chat, sources_html(None)
 
+    def upload(files: list[Any] | None) -> tuple[str, str, Any]:
+        if not files:
+            return "No files chosen.", stats_markdown(newsdesk), gr.update()
+        from assistant.ingest_edge import ingest_files
+
+        report = ingest_files(newsdesk, [Path(getattr(f, "name", f)) for f in files])
+        failed = "".join(f"\n- {_escape_md(x['source'])}: {_escape_md(x['reason'])}" for x in report["failed"])
+        summary = (f"{report['status']}: {report['added']} added, {report['updated']} updated, "
+                   f"{report['unchanged']} unchanged, {report['duplicates'] + report['near_duplicates']} "
+                   f"duplicates{failed}")
+        return summary, stats_markdown(newsdesk), gr.update(choices=_outlets(newsdesk))
+
     with gr.Blocks(title="newsdesk") as page:
         gr.Markdown("## newsdesk\nAsk about the stories in your collection. Answers quote and cite them.")
+        index_line = gr.Markdown(stats_markdown(newsdesk), elem_id="index-stats")
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=480, elem_id="chat", sanitize_html=True)
@@ -104,10 +140,25 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation")
                 gr.Examples(EXAMPLES, inputs=box)
+                with gr.Accordion("Filters", open=False):
+                    with gr.Row():
+                        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
+                        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                    outlets = gr.Dropdown(_outlets(newsdesk), multiselect=True, label="Outlets", elem_id="outlets")
+                with gr.Accordion("Add stories", open=False):
+                    files = gr.File(file_count="multiple", label="Files (.txt .md .html .json .jsonl .csv .rss)")
+                    add = gr.Button("Add to the index")
+                    added = gr.Markdown()
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 panel = gr.HTML(sources_html(None), elem_id="sources")
-        box.submit(respond, [box, chatbot], [box, chatbot, panel])
-        send.click(respond, [box, chatbot], [box, chatbot, panel])
+        inputs = [box, chatbot, since, until, outlets]
+        box.submit(respond, inputs, [box, chatbot, panel])
+        send.click(respond, inputs, [box, chatbot, panel])
         clear.click(lambda: ([], sources_html(None)), None, [chatbot, panel])
+        add.click(upload, [files], [added, index_line, outlets])
     return page
+
+
+def _outlets(newsdesk: Newsdesk) -> list[str]:
+    return [s for s in newsdesk.store.stats()["sources"] if s != "unknown"]

@@ -54,3 +54,54 @@ def test_user_example_in_the_browser(seed_desk: Newsdesk) -> None:
             page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
         finally:
             browser.close()
+
+
+XSS = """<script>window.pwned=1;alert('title')</script> Harbour <img src=x onerror="window.pwned=2"> reopens
+
+Date: 2024-08-15
+
+The harbour in Portsmouth reopened on Thursday <script>window.pwned=3</script> after the storm, officials said.
+"""
+
+
+def test_upload_filters_and_inert_article_text(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from assistant.service import open_newsdesk
+
+    from .conftest import make_settings
+
+    desk = open_newsdesk(make_settings(tmp_path / "d"), embedder=embedder)
+    upload = tmp_path / "harbour.txt"
+    upload.write_text(XSS)
+    with ServerThread(create_app(desk)) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 1100})
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(server.url + "/")
+            assert "0" in page.locator("#index-stats").inner_text()
+            page.get_by_text("Add stories").click()
+            page.locator("input[type=file]").set_input_files(str(upload))
+            page.get_by_role("button", name="Add to the index").click()
+            page.get_by_text("ok: 1 added").wait_for(timeout=60_000)
+            assert "1" in page.locator("#index-stats").inner_text()
+
+            page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
+            page.locator("#ask").click()
+            page.locator("#sources .src").first.wait_for(timeout=60_000)
+            sources = page.locator("#sources").inner_text()
+            assert "<script>" in sources and "2024-08-15" in sources  # shown as text, not run
+            assert page.evaluate("window.pwned === undefined") and not dialogs
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "chat-page-upload.png"), full_page=True)
+
+            page.get_by_text("Filters").click()
+            page.locator("#until textarea, #until input").first.fill("2024-08-01")
+            page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
+            page.locator("#ask").click()
+            page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
+        finally:
+            browser.close()

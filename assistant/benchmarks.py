@@ -1,0 +1,200 @@
+"""Benchmark commands that print figures as JSON (edges: they drive ingest and a real server).
+
+    newsdesk bench ingest --articles FILE --limit N
+    newsdesk bench serve --data-dir DIR --clients 8 --duration 60 [--questions FILE]
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+
+__all__ = ["bench_ingest", "bench_serve"]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _head(path: Path, limit: int | None, out: Path) -> list[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        lines = [line for line in itertools.islice(f, limit) if line.strip()]
+    out.write_text("".join(lines), encoding="utf-8")
+    return [json.loads(line) for line in lines]
+
+
+def bench_ingest(articles: Path, limit: int | None, field_map: dict[str, str] | None = None) -> dict[str, Any]:
+    """Pipeline vs raw embedder vs a naive LangChain pipeline, on the same articles."""
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.embeddings import LocalMiniLM
+    from assistant.store import Store
+    from ingest.pipeline import ingest_paths
+
+    embedder = LocalMiniLM()
+    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+        sample = Path(tmp) / "articles.jsonl"
+        records = _head(articles, limit, sample)
+        settings = Settings(data_dir=Path(tmp) / "data")
+        store = Store(settings)
+        t0 = time.perf_counter()
+        report = ingest_paths([sample], store, embedder, settings, field_map=field_map, progress=False)
+        pipeline_s = time.perf_counter() - t0
+        rows = store._db.execute(
+            "SELECT a.title, substr(a.text, c.start + 1, c.end - c.start) FROM chunks c JOIN articles a "
+            "ON a.id = c.article_id"
+        ).fetchall()
+        texts = [f"{title}\n{text}" for title, text in rows]
+        t1 = time.perf_counter()
+        embedder.embed_array(texts)
+        raw_s = time.perf_counter() - t1
+        mean_tokens = statistics.mean(len(e.ids) for e in embedder._tokenizer.encode_batch(texts[:2000]))
+
+        from langchain_chroma import Chroma
+
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        t2 = time.perf_counter()
+        docs = splitter.split_documents(
+            [Document(page_content=r.get("text") or "", metadata={"title": r.get("title") or ""}) for r in records]
+        )
+        Chroma.from_documents(docs, embedder, persist_directory=str(Path(tmp) / "naive"),
+                              collection_name="naive")
+        naive_s = time.perf_counter() - t2
+
+    n_articles = report.added + report.updated
+    chunks_per_s = report.chunks / pipeline_s
+    raw_per_s = len(texts) / raw_s
+    naive_per_s = len(docs) / naive_s
+    return {
+        "articles": n_articles,
+        "chunks": report.chunks,
+        "failed": len(report.failed),
+        "duplicates": report.duplicates + report.near_duplicates,
+        "pipeline": {"seconds": round(pipeline_s, 2), "articles_per_s": round(n_articles / pipeline_s, 2),
+                     "chunks_per_s": round(chunks_per_s, 2)},
+        "raw_embedder": {"seconds": round(raw_s, 2), "chunks_per_s": round(raw_per_s, 2),
+                         "mean_wordpiece_tokens": round(mean_tokens, 1), "model": embedder.model_id,
+                         "sessions": embedder.workers},
+        "pipeline_over_raw": round(chunks_per_s / raw_per_s, 3),
+        "naive_langchain": {"seconds": round(naive_s, 2), "chunks": len(docs),
+                            "articles_per_s": round(len(records) / naive_s, 2),
+                            "chunks_per_s": round(naive_per_s, 2)},
+        "pipeline_over_naive_articles_per_s": round((n_articles / pipeline_s) / (len(records) / naive_s), 3),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+DEFAULT_QUESTIONS = [
+    "What did Tykhyi say about occupation?",
+    "How many settlements do Ukrainian forces control?",
+    "What did the Russian Defense Ministry say?",
+    "Who won the election?",
+    "What happened with inflation?",
+    "What did the president say about the economy?",
+]
+
+
+def _rss_peak_of(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def bench_serve(data_dir: Path, clients: int, duration: float, questions: list[str], port: int) -> dict[str, Any]:
+    """Start `newsdesk serve` on 127.0.0.1, load it with concurrent /v1/ask clients, report figures."""
+    import httpx
+
+    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_LLM_ENABLED": "false"}
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port",
+                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None:
+                raise RuntimeError(f"server exited: {server.stderr.read().decode()[-2000:] if server.stderr else ''}")
+            if time.perf_counter() - started > 120:
+                raise RuntimeError("server not ready after 120 s")
+            time.sleep(0.05)
+        ready_s = time.perf_counter() - started
+        latencies: list[float] = []
+        errors: list[str] = []
+        refused = 0
+        lock = threading.Lock()
+        stop_at = time.perf_counter() + duration
+
+        def client(n: int) -> None:
+            nonlocal refused
+            with httpx.Client(base_url=base, timeout=30) as http:
+                for i in itertools.count(n):
+                    if time.perf_counter() >= stop_at:
+                        return
+                    q = questions[i % len(questions)]
+                    t = time.perf_counter()
+                    try:
+                        r = http.post("/v1/ask", json={"question": q})
+                        ok = r.status_code == 200
+                        body = r.json() if ok else None
+                    except httpx.HTTPError as exc:
+                        ok, body = False, None
+                        r = None
+                        err = repr(exc)
+                    elapsed = (time.perf_counter() - t) * 1000
+                    with lock:
+                        if ok:
+                            latencies.append(elapsed)
+                            refused += int(bool(body and body.get("refused")))
+                        else:
+                            errors.append(err if r is None else f"HTTP {r.status_code}")
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+        latencies.sort()
+        return {
+            "clients": clients,
+            "duration_s": round(wall, 1),
+            "answers": len(latencies),
+            "answers_per_s": round(len(latencies) / wall, 2),
+            "latency_ms": {"p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
+                           "p95": round(latencies[int(len(latencies) * 0.95)], 1) if latencies else None},
+            "errors": len(errors),
+            "error_examples": sorted(set(errors))[:5],
+            "refusal_rate": round(refused / max(len(latencies), 1), 3),
+            "server_peak_rss_mb": round(_rss_peak_of(server.pid), 1),
+            "ready_s": round(ready_s, 2),
+        }
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
