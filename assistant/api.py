@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from assistant import __version__
 from assistant.errors import InputError, NewsdeskError, NotFoundError
-from assistant.openai_compat import MODEL_NAME, ChatRequest, complete, complete_stream
 from assistant.models import Answer
+from assistant.openai_compat import MODEL_NAME, ChatRequest, complete, complete_stream
 from assistant.service import MAX_QUESTION_CHARS, Newsdesk
 from assistant.store import Filters
 

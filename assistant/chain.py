@@ -37,7 +37,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
 
     return ChatOpenAI(
         model=settings.llm_model,
-        api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.openai_api_key or "not-needed",
         base_url=settings.openai_base_url,
         temperature=settings.llm_temperature,
         timeout=settings.llm_timeout_s,
@@ -78,7 +78,9 @@ class LLMAnswerer:
 
     def chain(self, today: dt.date) -> Runnable[dict[str, Any], str]:
         """LCEL: {question, passages} -> messages -> chat model -> text."""
-        to_messages = RunnableLambda(lambda x: self._messages(x["question"], x["passages"], today))
+        to_messages: RunnableLambda[dict[str, Any], list[Any]] = RunnableLambda(
+            lambda x: self._messages(x["question"], x["passages"], today)
+        )
         return to_messages | self.llm | StrOutputParser()
 
     def answer(

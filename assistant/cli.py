@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add articles from files or folders to the index",
                        description="Read, clean, chunk, embed and index articles. Files: .txt .md .html .json "
-                       ".jsonl .csv .rss .atom .xml (optionally .gz), and http(s) URLs. Folders are read recursively. Unchanged articles are skipped; "
+                       ".jsonl .csv .rss .atom .xml (optionally .gz), and http(s) URLs. Folders are read "
+                       "recursively. Unchanged articles are skipped; "
                        "changed ones replaced. A broken file is reported and skipped (exit code 4: partial).")
     p.add_argument("paths", nargs="+", metavar="PATH_OR_URL",
                    help="files, folders, or http(s) URLs of pages and RSS/Atom feeds")

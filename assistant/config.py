@@ -54,7 +54,9 @@ class Settings(BaseSettings):
         "local", description="'local' (bundled all-MiniLM-L6-v2) or an OpenAI embedding model name."
     )
     embedding_precision: str = Field("int8", description="'int8' (fast, default) or 'packaged' (as shipped).")
-    embed_batch_size: int = Field(1, description="texts per onnxruntime call; 1 is fastest here and makes a vector independent of its batch.")
+    embed_batch_size: int = Field(
+        1, description="texts per onnxruntime call; 1 is fastest here and keeps a vector independent of its batch."
+    )
     embed_threads: int = Field(0, description="parallel onnxruntime sessions; 0 = one per core.")
 
     chunk_tokens: int = Field(180, description="Target chunk size in cl100k_base tokens.")

@@ -146,7 +146,8 @@ class LocalMiniLM(Embeddings):
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        unit: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
@@ -160,9 +161,9 @@ def make_embeddings(settings: Settings) -> Embeddings:
         raise ConfigError(
             f"embedding model {settings.embedding_model!r} needs OPENAI_API_KEY or OPENAI_BASE_URL"
         )
-    return OpenAIEmbeddings(
+    return OpenAIEmbeddings(  # type: ignore[call-arg]
         model=settings.embedding_model,
-        api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.openai_api_key or "not-needed",
         base_url=settings.openai_base_url,
         check_embedding_ctx_length=False,
     )

@@ -31,7 +31,7 @@ async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
                 raise InputError("the upload has no files")
             for n, upload in enumerate(files):
                 name = Path(str(upload.filename or f"upload-{n}.txt")).name
-                (folder / f"{n:04d}-{name}").write_bytes(await upload.read())  # type: ignore[union-attr]
+                (folder / f"{n:04d}-{name}").write_bytes(await upload.read())
         else:
             try:
                 body = await request.json()

@@ -46,7 +46,7 @@ class ChatRequest(BaseModel):
 def _question_and_history(body: ChatRequest) -> tuple[str, list[tuple[str, str]]]:
     if body.model != MODEL_NAME:
         raise InputError(f"unknown model {body.model!r}; this server offers {MODEL_NAME!r}")
-    turns = [(m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")]
+    turns: list[tuple[str, str]] = [(m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
         raise InputError("the last message must be a non-empty user message")
     return turns[-1][1], turns[:-1]

@@ -17,11 +17,11 @@ from assistant.config import Settings
 from assistant.embeddings import make_embeddings
 from assistant.errors import InputError
 from assistant.extractive import ExtractiveAnswerer
+from assistant.followup import carry_over
 from assistant.models import Answer, Passage
 from assistant.retrieval import HybridSearch
 from assistant.store import Filters, Store
 from assistant.timeframe import read_timeframe
-from assistant.followup import carry_over
 
 __all__ = ["Newsdesk", "open_newsdesk"]
 

@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -259,7 +258,7 @@ class Store:
         """Write several articles with the pending -> Chroma -> ready protocol (see module docstring)."""
         if not items:
             return
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._txn() as db:
             for article, chunks, _, quotes in items:
                 db.execute("DELETE FROM articles WHERE id=?", (article.id,))

@@ -80,13 +80,13 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     m = re.search(r"\b(?:on|in|during|since|from)?\s*(" + _MONTH_RE + r")\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b", q)
     if m:
         try:
-            day = dt.date(int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
+            named = dt.date(int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
         except ValueError:
-            day = None
-        if day:
+            named = None
+        if named:
             if "since" in m.group(0) or "from" in m.group(0):
-                return TimeFrame(day, as_of, phrase=m.group(0).strip())
-            return TimeFrame(day, day, phrase=m.group(0).strip())
+                return TimeFrame(named, as_of, phrase=m.group(0).strip())
+            return TimeFrame(named, named, phrase=m.group(0).strip())
     m = re.search(r"\b(since |in |during )?(" + _MONTH_RE + r")\.?,? (\d{4})\b", q)
     if m:
         since, until = _month_window(int(m.group(3)), _MONTHS[m.group(2)])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import tiktoken
@@ -48,7 +48,7 @@ def _bpe_file(name: str) -> Path:
     return target
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
     """The named encoding, identical to ``tiktoken.get_encoding(name)``, with no network."""
     if name != "cl100k_base":

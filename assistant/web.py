@@ -12,9 +12,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import InputError, NewsdeskError
-from assistant.store import Filters
 from assistant.models import Answer
 from assistant.service import Newsdesk
+from assistant.store import Filters
 
 __all__ = ["build_page", "answer_markdown", "sources_html", "PAGE_CSS"]
 
@@ -157,7 +157,8 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
         send.click(respond, inputs, [box, chatbot, panel])
         clear.click(lambda: ([], sources_html(None)), None, [chatbot, panel])
         add.click(upload, [files], [added, index_line, outlets])
-    return page
+    blocks: gr.Blocks = page
+    return blocks
 
 
 def _outlets(newsdesk: Newsdesk) -> list[str]:

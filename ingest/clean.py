@@ -82,7 +82,7 @@ def html_fragment_to_text(fragment: str) -> str:
 
     try:
         root = lxml.html.fromstring(f"<div>{fragment}</div>")
-    except (ValueError, lxml.etree.ParserError):  # type: ignore[attr-defined]
+    except (ValueError, lxml.etree.ParserError):
         return re.sub(r"<[^>]+>", " ", fragment)
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()

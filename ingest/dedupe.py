@@ -45,7 +45,8 @@ def signature(text: str) -> np.ndarray:
         return np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
         values = (np.outer(hashes, _A) + _B) % _PRIME  # (shingles, perms); wraps mod 2^64 first, fine for hashing
-    return values.min(axis=0).astype(np.uint64)
+    signature_values: np.ndarray = values.min(axis=0).astype(np.uint64)
+    return signature_values
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -61,7 +61,8 @@ def parse_date(value: Any) -> dt.date | None:
         return None
     if parsed.year == 1900 or not 1800 < parsed.year < 2200:
         return None  # no year in the text: unknown, not guessed
-    return parsed.date()
+    day: dt.date = parsed.date()
+    return day
 
 
 def canonical_url(url: str | None) -> str | None:

@@ -23,10 +23,10 @@ from assistant.models import Article, Chunk, Quote
 from assistant.store import Store
 from ingest.chunking import chunk_article
 from ingest.clean import html_fragment_to_text, html_to_article
-from ingest.metadata import build_article, split_header
-from ingest.quotes import extract_quotes
 from ingest.dedupe import NearDuplicates, signature
 from ingest.fetch import fetch_url, is_url
+from ingest.metadata import build_article, split_header
+from ingest.quotes import extract_quotes
 from ingest.sources import FieldMap, RawDoc, estimate_records, iter_files, read_path
 
 __all__ = ["IngestReport", "ingest_paths", "ingest_articles", "doc_to_article"]
@@ -144,7 +144,7 @@ def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestRepo
         rows.append((article, chunks, vectors[offset : offset + len(chunks)], quotes))
         offset += len(chunks)
     store.add_many(rows)
-    for article, chunks, _, replacing in batch.items:
+    for _, chunks, _, replacing in batch.items:
         report.chunks += len(chunks)
         if replacing:
             report.updated += 1

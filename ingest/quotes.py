@@ -33,7 +33,9 @@ _SPEAKER_PARTICIPLE = re.compile(
     rf"({_NAME}{_ROLE})\s+[a-z][^.;“”\"A-Z]{{0,160}}?,\s+(?:stating|saying|adding|noting|telling|warning|arguing)\b"
 )
 _VERB_SPEAKER = re.compile(rf"[,”\"]\s*(?:{_VERBS})\s+((?:the\s+)?{_NAME}{_ROLE})")
-_ACCORDING = re.compile(rf"[Aa]ccording to (?:a |an |the )?(?:statement |report |post |video )?(?:from |by |of )?(?:the )?({_NAME}{_ROLE})")
+_ACCORDING = re.compile(
+    rf"[Aa]ccording to (?:a |an |the )?(?:statement |report |post |video )?(?:from |by |of )?(?:the )?({_NAME}{_ROLE})"
+)
 _PRONOUN_VERB = re.compile(rf"{_PRONOUN}\s+(?:also\s+)?(?:{_VERBS})\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 
@@ -103,9 +105,9 @@ def extract_quotes(article: Article) -> list[Quote]:
             if speaker:
                 break
         if speaker is None:
-            m = _PRONOUN_VERB.search(outside)
-            if m:
-                speaker = _pronoun_target(m.group(1), known)
+            pronoun = _PRONOUN_VERB.search(outside)
+            if pronoun:
+                speaker = _pronoun_target(pronoun.group(1), known)
         if speaker is None:
             continue
         if speaker not in known or known[-1] != speaker:

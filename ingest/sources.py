@@ -79,7 +79,7 @@ def _decode(data: bytes, origin: str) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise IngestError(origin, f"not valid UTF-8 or Windows-1252 text ({exc.reason} at byte {exc.start})")
+        raise IngestError(origin, f"not valid UTF-8 or Windows-1252 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _logical_suffix(path: Path) -> str:
