@@ -8,6 +8,7 @@ onnxruntime for inference, mean pooling and L2 normalisation as sentence-transfo
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
@@ -44,9 +45,13 @@ def _quantized_model(source: Path) -> Path:
     target = _cache_dir() / f"minilm-l6-q8pc-{digest}.onnx"
     if target.exists():
         return target
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     import onnx
     import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root.handlers[:], root.level = handlers, level  # the quantization module configures root logging
 
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -59,8 +64,13 @@ def _quantized_model(source: Path) -> Path:
         weights = {i.name for i in graph.initializer}
         nodes = [n.name for n in graph.node if n.op_type == "MatMul" and any(i in weights for i in n.input)]
         quantized = Path(tmp) / "q.onnx"
-        quantize_dynamic(str(folded), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_quantize=nodes)
+        logging.disable(logging.WARNING)  # it warns to pre-process; shape inference doesn't apply here
+        try:
+            quantize_dynamic(str(folded), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
+                             nodes_to_quantize=nodes)
+        finally:
+            logging.disable(logging.NOTSET)
+            root.handlers[:], root.level = handlers, level
         os.replace(quantized, target)
     return target
 
