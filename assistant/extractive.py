@@ -20,6 +20,7 @@ from assistant.citations import citation_for
 from assistant.models import Citation, Passage, Quote
 from assistant.store import Store
 from assistant.text import STOPWORDS, sentences, terms
+from assistant.timeframe import strip_time_words
 
 __all__ = ["ExtractiveAnswerer", "analyze", "QuestionInfo", "REFUSAL"]
 
@@ -58,7 +59,7 @@ def analyze(question: str) -> QuestionInfo:
     """Classify a question and pull out its terms, entities, and (for 'what did X say') speaker."""
     q = question.strip()
     low = q.lower()
-    m = _SAY.match(q)
+    m = _SAY.match(q) or _SAY.match(strip_time_words(q))
     if m:
         speaker = re.sub(r"^(?:the)\s+", "", m.group(1).strip(), flags=re.I)
         topic = m.group(2)
@@ -148,8 +149,13 @@ class ExtractiveAnswerer:
     # -- answering ----------------------------------------------------------------------------
 
     def answer(self, question: str, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
-        """(answer text with [n] markers, citations, refused)."""
+        """(answer text with [n] markers, citations, refused). Time words are left to retrieval's
+        date window; the sentences are matched on the rest of the question."""
         info = analyze(question)
+        if info.kind != "say":
+            content = analyze(strip_time_words(question))
+            info = QuestionInfo(text=question, kind=info.kind, terms=content.terms or info.terms,
+                                entities=content.entities)
         if not passages or not info.terms:
             return REFUSAL, [], True
         if info.kind == "say" and info.speaker:

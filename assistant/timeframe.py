@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["TimeFrame", "read_timeframe"]
+__all__ = ["TimeFrame", "read_timeframe", "strip_time_words"]
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -93,6 +93,14 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
         if m.group(1) == "since ":
             until = as_of
         return TimeFrame(since, until, phrase=m.group(0).strip())
+    m = re.search(r"\b(since |in |during |early |late |mid-?|end of |beginning of )?(" + _MONTH_RE + r")\b(?! \d)", q)
+    if m and (m.group(1) or m.group(2) not in ("may", "march")):  # "may" and "march" are also words
+        month = _MONTHS[m.group(2)]
+        year = as_of.year if month <= as_of.month else as_of.year - 1
+        since, until = _month_window(year, month)
+        if m.group(1) == "since ":
+            until = as_of
+        return TimeFrame(since, min(until, as_of), phrase=m.group(0).strip())
     m = re.search(r"\b(since |in |during )(19\d\d|20\d\d)\b", q)
     if m:
         year = int(m.group(2))
@@ -101,3 +109,16 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     if re.search(r"\b(latest|newest|most recent|recently|recent|currently|right now|now|so far|upcoming)\b", q):
         return TimeFrame(recent=True, phrase="latest")
     return TimeFrame()
+
+
+_TIME_WORDS = re.compile(
+    r"\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + "|" + "|".join(_WEEKDAYS)
+    + r"|yesterday|today|tonight|week|weekend|month|year|latest|recent|recently|early|late|since|past|last"
+    r"|this|(?:19|20)\d\d)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def strip_time_words(question: str) -> str:
+    """The question without its time words, for matching content ("Kursk last week" -> "Kursk")."""
+    return re.sub(r"\s{2,}", " ", _TIME_WORDS.sub(" ", question)).strip()
