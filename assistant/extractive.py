@@ -62,7 +62,7 @@ def analyze(question: str) -> QuestionInfo:
     m = _SAY.match(q) or _SAY.match(strip_time_words(q))
     if m:
         speaker = re.sub(r"^(?:the)\s+", "", m.group(1).strip(), flags=re.I)
-        topic = m.group(2)
+        topic = strip_time_words(m.group(2)) if m.group(2) else None
         return QuestionInfo(
             text=q, kind="say", terms=terms(q), entities=_entities(q), speaker=speaker,
             topic_terms=terms(topic) if topic else [], topic=topic,
