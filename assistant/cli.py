@@ -340,6 +340,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(settings)
+    nd.warm_up()
     host, port = host or settings.host, port or settings.port
     print(f"newsdesk: serving the chat page on http://{host}:{port}/ ({nd.mode} answers; API docs at /docs)",
           flush=True)

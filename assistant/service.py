@@ -131,6 +131,11 @@ class Newsdesk:
         }
         yield answer
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for: the BM25 index, the model's kernels."""
+        self.store.lexical_index()
+        self.embedder.embed_query("warm up")
+
     def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
         if not history:
             return question
