@@ -22,7 +22,26 @@ from typing import Any
 
 from assistant.config import Settings
 
-__all__ = ["bench_ingest", "bench_serve"]
+__all__ = ["bench_ingest", "bench_serve", "wait_until_ready"]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Poll ``url`` until it answers 200; fail early if ``process`` exits or time runs out."""
+    import httpx
+
+    deadline = time.perf_counter() + timeout_s
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            detail = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}: {detail}")
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{url} not ready after {timeout_s:.0f} s")
+        time.sleep(0.05)
 
 
 def _peak_rss_mb() -> float:
@@ -129,17 +148,7 @@ def bench_serve(data_dir: Path, clients: int, duration: float, questions: list[s
                                str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None:
-                raise RuntimeError(f"server exited: {server.stderr.read().decode()[-2000:] if server.stderr else ''}")
-            if time.perf_counter() - started > 120:
-                raise RuntimeError("server not ready after 120 s")
-            time.sleep(0.05)
+        wait_until_ready(f"{base}/healthz", server, 120)
         ready_s = time.perf_counter() - started
         latencies: list[float] = []
         errors: list[str] = []

@@ -5,12 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from assistant.benchmarks import wait_until_ready
 from assistant.embeddings import LocalMiniLM
 from assistant.service import open_newsdesk
 from assistant.store import Store
@@ -35,16 +34,7 @@ def test_chroma_server_gives_the_same_answers_as_embedded(tmp_path: Path, embedd
     server = subprocess.Popen([_chroma_binary(), "run", "--path", str(tmp_path / "chroma-server"), "--host",
                                "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "chroma run did not start"
-            assert server.poll() is None, "chroma run exited"
-            time.sleep(0.3)
+        wait_until_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", server, 60)
         answers = {}
         for mode, extra in (("embedded", {}), ("server", {"chroma_url": f"http://127.0.0.1:{port}"})):
             settings = make_settings(tmp_path / mode, **extra)

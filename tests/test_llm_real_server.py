@@ -9,12 +9,11 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from assistant.benchmarks import wait_until_ready
 from assistant.citations import verify_answer
 from assistant.embeddings import LocalMiniLM
 from assistant.models import Answer
@@ -47,17 +46,7 @@ def llama_server():  # type: ignore[no-untyped-def]
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-3000:] if proc.stderr else "llama server died")
-        assert time.time() < deadline, "llama server did not start"
-        time.sleep(0.5)
+    wait_until_ready(f"{url}/v1/models", proc, 180)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
