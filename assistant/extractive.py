@@ -26,6 +26,7 @@ __all__ = ["ExtractiveAnswerer", "analyze", "QuestionInfo", "REFUSAL"]
 
 REFUSAL = "The stories I have don't say."
 MIN_COVERAGE = 0.5
+NEW_NAME_BONUS = 0.1
 
 _SAY = re.compile(
     r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
@@ -40,6 +41,7 @@ _DATEISH = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|S
                       r"(?:19|20)\d\d|last (?:week|month|year)|this (?:week|month|year))\b")
 _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+_NAME_ANYWHERE = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _QWORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were",
            "did", "does", "do", "has", "have", "can", "could", "will", "would", "should", "and", "tell", "give"}
 
@@ -47,7 +49,7 @@ _QWORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which
 @dataclass
 class QuestionInfo:
     text: str
-    kind: str  # how_many | who | when | where | say | other
+    kind: str  # how_many | who | when | where | which | say | other
     terms: list[str]
     entities: list[str]  # stemmed terms of capitalised words: must be present in the evidence
     speaker: str | None = None
@@ -67,14 +69,17 @@ def analyze(question: str) -> QuestionInfo:
             text=q, kind="say", terms=terms(q), entities=_entities(q), speaker=speaker,
             topic_terms=terms(topic) if topic else [], topic=topic,
         )
-    if re.match(r"^\s*how (many|much)\b", low):
+    last = re.split(r"(?<=[.!?])\s+", low.strip())[-1]  # quiz questions put context first
+    if re.search(r"\bhow (many|much)\b", last):
         kind = "how_many"
-    elif re.match(r"^\s*(who|whom|whose)\b", low):
+    elif re.match(r"^\s*(who|whom|whose)\b", last) or re.search(r"\bwho\b", last):
         kind = "who"
-    elif re.match(r"^\s*when\b", low) or "what date" in low or "what day" in low:
+    elif re.match(r"^\s*when\b", last) or "what date" in last or "what day" in last or "what year" in last:
         kind = "when"
-    elif re.match(r"^\s*where\b", low):
+    elif re.match(r"^\s*where\b", last) or re.search(r"\b(which|what) (country|city|state|place)\b", last):
         kind = "where"
+    elif re.search(r"\bwhich\b|\bwhat (team|company|organization|group|party|name|brand|film|movie|book)\b", last):
+        kind = "which"
     else:
         kind = "other"
     return QuestionInfo(text=q, kind=kind, terms=terms(q), entities=_entities(q))
@@ -178,6 +183,8 @@ class ExtractiveAnswerer:
             context = bag | set(terms(p.title))
             cov = self._coverage(q_terms, weights, context) * 0.35 + self._coverage(q_terms, weights, bag) * 0.65
             bonus = self._type_bonus(info.kind, text)
+            if info.kind in ("who", "which", "where") and _new_name(text, q_terms):
+                bonus += NEW_NAME_BONUS
             score = cov + bonus + 0.03 / (1 + rank)
             cands.append(_Candidate(rank, p, a, b, text, score, cov))
         if not cands:
@@ -307,6 +314,17 @@ def _attribution(p: Passage, speaker: str | None) -> str:
     if speaker:
         return f"{speaker}, as reported by {outlet} ({when}):"
     return f"According to {outlet} ({when}):"
+
+
+def _new_name(text: str, q_terms: list[str]) -> bool:
+    """Does the sentence name someone or something the question does not (a candidate answer)?"""
+    asked = set(q_terms)
+    for m in _NAME_ANYWHERE.finditer(text):
+        if m.start() == 0 and " " not in m.group(0):
+            continue  # a sentence's first word is capitalised anyway
+        if not set(terms(m.group(0))) & asked:
+            return True
+    return False
 
 
 def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:
