@@ -25,8 +25,9 @@ from assistant.timeframe import strip_time_words
 __all__ = ["ExtractiveAnswerer", "analyze", "QuestionInfo", "REFUSAL"]
 
 REFUSAL = "The stories I have don't say."
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.35  # tuned on 120 RealTime QA 2023 questions (README, "Evaluation")
 NEW_NAME_BONUS = 0.1
+ENTITY_SHARE = 0.5  # of the names in a question that names three or more
 
 _SAY = re.compile(
     r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
@@ -284,10 +285,16 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _entities_present(info: QuestionInfo, passages: list[Passage]) -> bool:
+        """Are most of the names the question uses in the evidence? (All of them when it names one
+        or two: "the capital of France" needs France.)"""
+        if not info.entities:
+            return True
         bag: set[str] = set()
         for p in passages:
             bag |= set(terms(p.title)) | set(terms(p.text))
-        return all(_match(e, bag) > 0 for e in info.entities)
+        found = sum(_match(e, bag) > 0 for e in info.entities)
+        needed = len(info.entities) if len(info.entities) <= 2 else ENTITY_SHARE * len(info.entities)
+        return found >= needed
 
     def _compose(self, chosen: list[_Candidate], lead: str | None) -> tuple[str, list[Citation], bool]:
         citations: list[Citation] = []
