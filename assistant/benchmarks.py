@@ -25,8 +25,10 @@ from assistant.config import Settings
 __all__ = ["bench_ingest", "bench_serve", "wait_until_ready"]
 
 
-def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
-    """Poll ``url`` until it answers 200; fail early if ``process`` exits or time runs out."""
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float, log: Path | None = None) -> None:
+    """Poll ``url`` until it answers 200; fail early if ``process`` exits or time runs out.
+
+    Give a server's output a file (``log``), not a pipe: a chatty server blocks on a full pipe."""
     import httpx
 
     deadline = time.perf_counter() + timeout_s
@@ -37,7 +39,7 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: floa
         except httpx.HTTPError:
             pass
         if process.poll() is not None:
-            detail = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+            detail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}: {detail}")
         if time.perf_counter() > deadline:
             raise RuntimeError(f"{url} not ready after {timeout_s:.0f} s")
@@ -143,12 +145,14 @@ def bench_serve(data_dir: Path, clients: int, duration: float, questions: list[s
     import httpx
 
     env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_LLM_ENABLED": "false"}
+    log = Path(tempfile.mkdtemp(prefix="newsdesk-bench-")) / "server.log"
     started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port",
+                                   str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(f"{base}/healthz", server, 120)
+        wait_until_ready(f"{base}/healthz", server, 120, log)
         ready_s = time.perf_counter() - started
         latencies: list[float] = []
         errors: list[str] = []

@@ -31,10 +31,12 @@ def _chroma_binary() -> str:
 
 def test_chroma_server_gives_the_same_answers_as_embedded(tmp_path: Path, embedder: LocalMiniLM) -> None:
     port = free_port()
-    server = subprocess.Popen([_chroma_binary(), "run", "--path", str(tmp_path / "chroma-server"), "--host",
-                               "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    log = tmp_path / "chroma.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([_chroma_binary(), "run", "--path", str(tmp_path / "chroma-server"), "--host",
+                                   "127.0.0.1", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_until_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", server, 60)
+        wait_until_ready(f"http://127.0.0.1:{port}/api/v2/heartbeat", server, 60, log)
         answers = {}
         for mode, extra in (("embedded", {}), ("server", {"chroma_url": f"http://127.0.0.1:{port}"})):
             settings = make_settings(tmp_path / mode, **extra)

