@@ -185,6 +185,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(_settings(args))
+    _warn_if_empty(nd)
     passages = nd.search(args.query, args.k, _filters(args))
     if args.json:
         _print_json({"query": args.query, "results": [p.to_dict() for p in passages]})
@@ -196,6 +197,12 @@ def cmd_search(args: argparse.Namespace) -> int:
               f"(score {p.score:.4f}, {p.chunk_id})")
         print("   " + p.text.replace("\n", " ")[:300])
     return 0
+
+
+def _warn_if_empty(nd: Any) -> None:
+    if nd.store.chunk_count() == 0:
+        print(f"newsdesk: the index in {nd.settings.data_dir} is empty; add stories with `newsdesk ingest PATH`",
+              file=sys.stderr)
 
 
 def format_answer(answer: Answer) -> str:
@@ -215,6 +222,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(_settings(args))
+    _warn_if_empty(nd)
     answer = nd.ask(args.question, filters=_filters(args), as_of=args.as_of)
     if args.json:
         _print_json(answer.model_dump())
@@ -227,6 +235,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(_settings(args))
+    _warn_if_empty(nd)
     history: list[tuple[str, str]] = []
     interactive = sys.stdin.isatty()
     while True:

@@ -89,3 +89,9 @@ def test_stats_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and out == "deleted 1 article(s)\n"
     _, out, _ = _run(capsys, "--data-dir", data, "stats", "--json")
     assert json.loads(out)["vectors"] == 0
+
+
+def test_an_empty_index_says_how_to_fill_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "--data-dir", str(tmp_path / "empty"), "ask", "What is new?")
+    assert code == 0 and out == "The stories I have don't say.\n"
+    assert "is empty; add stories with `newsdesk ingest PATH`" in err
