@@ -185,8 +185,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(_settings(args))
-    _warn_if_empty(nd)
     passages = nd.search(args.query, args.k, _filters(args))
+    _warn_if_empty(nd)
     if args.json:
         _print_json({"query": args.query, "results": [p.to_dict() for p in passages]})
         return 0
@@ -222,8 +222,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(_settings(args))
-    _warn_if_empty(nd)
     answer = nd.ask(args.question, filters=_filters(args), as_of=args.as_of)
+    _warn_if_empty(nd)
     if args.json:
         _print_json(answer.model_dump())
     else:
