@@ -168,7 +168,7 @@ class ExtractiveAnswerer:
             said = self._answer_say(info, passages)
             if said is not None:
                 return said
-            if info.speaker and not info.speaker.lower().startswith(("you", "i ", "we ", "it ")):
+            if not info.speaker.lower().startswith(("you", "i ", "we ", "it ")):
                 return f"The stories I have don't quote {info.speaker}.", [], True
         return self._answer_general(info, passages)
 
@@ -206,21 +206,24 @@ class ExtractiveAnswerer:
         assert info.speaker is not None
         quotes = self._speaker_quotes(info.speaker, passages)
         if not quotes:
-            return None  # nobody by that name is quoted in what was retrieved: answer generally
+            return None  # nobody by that name is quoted in what was retrieved
         by_article = {p.article_id: (rank, p) for rank, p in reversed(list(enumerate(passages)))}
         topic = info.topic_terms
         weights = self._weights(topic) if topic else {}
         sims = self._topic_similarity(info.topic, quotes) if topic else None
         scored: list[tuple[float, Quote]] = []
         best_topical = 0.0
+        story_coverage: dict[str, float] = {}  # per article: several quotes often share one story
         for i, q in enumerate(quotes):
             rank = by_article[q.article_id][0]
             topical = 0.0
             if topic:
                 in_quote = self._coverage(topic, weights, set(terms(q.text)))
-                article = self.store.article_text(q.article_id)
-                title = by_article[q.article_id][1].title
-                in_story = self._coverage(topic, weights, set(terms(title)) | set(terms(article)))
+                if q.article_id not in story_coverage:
+                    story = set(terms(by_article[q.article_id][1].title))
+                    story |= set(terms(self.store.article_text(q.article_id)))
+                    story_coverage[q.article_id] = self._coverage(topic, weights, story)
+                in_story = story_coverage[q.article_id]
                 topical = in_quote + 0.5 * in_story + (0.5 * float(sims[i]) if sims is not None else 0.0)
                 best_topical = max(best_topical, in_quote, in_story)
             scored.append((topical + (0.3 if q.direct else 0.0) + 0.02 / (1 + rank), q))

@@ -530,9 +530,8 @@ class Store:
             return self._chroma_query(vector, min(k, n), None)
         hits = self._chroma_query(vector, min(max(10 * k, DENSE_OVERFETCH), n), None)
         self.lexical_index()  # keeps the chunk -> day map current
-        mask_days = np.asarray([self._chunk_days.get(cid, -1) for cid, _ in hits], dtype=np.int64)
-        mask = filters.day_mask(mask_days)
-        kept = [hit for hit, ok in zip(hits, mask if mask is not None else [True] * len(hits), strict=True) if ok]
+        mask = filters.day_mask(np.asarray([self._chunk_days.get(cid, -1) for cid, _ in hits], dtype=np.int64))
+        kept = hits if mask is None else [hit for hit, ok in zip(hits, mask, strict=True) if ok]
         if filters.sources:
             passages = self.passages([cid for cid, _ in kept])
             kept = [(cid, sim) for cid, sim in kept if cid in passages and passages[cid].source in filters.sources]
