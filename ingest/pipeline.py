@@ -113,7 +113,11 @@ class _Batch:
 
     def add(self, article: Article, chunks: list[Chunk], quotes: list[Quote], replacing: bool) -> None:
         if article.id in self.hashes:  # changed again within one batch: the later version wins
-            self.items = [item for item in self.items if item[0].id != article.id]
+            old = next(item for item in self.items if item[0].id == article.id)
+            self.items.remove(old)
+            self.n_chunks -= len(old[1])
+            self.by_text_hash.pop(old[0].text_hash, None)
+            replacing = old[3]  # only the store's state decides added vs updated
         self.hashes[article.id] = article.content_hash
         self.items.append((article, chunks, quotes, replacing))
         self.n_chunks += len(chunks)
@@ -137,7 +141,7 @@ def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestRepo
         known.update(zip(todo, fresh, strict=True))
     report.embedded += len(todo)
     report.reused += len(texts) - len(todo)
-    vectors = np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+    vectors = np.stack([known[t] for t in texts])  # every batched article has at least one chunk
     rows = []
     offset = 0
     for article, chunks, quotes, _ in batch.items:
