@@ -98,12 +98,13 @@ def _entities(question: str) -> list[str]:
 
 
 def _match(term: str, bag: set[str]) -> float:
+    """1 for the term itself, 0.7 for a word sharing its first five letters (Ukraine/Ukrainians), else 0."""
     if term in bag:
         return 1.0
     if len(term) >= 5:
-        for other in bag:
-            if len(other) >= 5 and (other.startswith(term[:5]) and term.startswith(other[:5])):
-                return 0.7
+        prefix = term[:5]
+        if any(len(other) >= 5 and other[:5] == prefix for other in bag):
+            return 0.7
     return 0.0
 
 
@@ -179,9 +180,10 @@ class ExtractiveAnswerer:
             if e in weights:
                 weights[e] *= 1.5
         cands: list[_Candidate] = []
+        title_terms = {p.article_id: set(terms(p.title)) for p in passages}
         for rank, p, a, b, text in self._sentences(passages):
             bag = set(terms(text))
-            context = bag | set(terms(p.title))
+            context = bag | title_terms[p.article_id]
             cov = self._coverage(q_terms, weights, context) * 0.35 + self._coverage(q_terms, weights, bag) * 0.65
             bonus = self._type_bonus(info.kind, text)
             if info.kind in ("who", "which", "where") and _new_name(text, q_terms):

@@ -31,7 +31,9 @@ from assistant.models import Article, Chunk, Passage, Quote
 
 __all__ = ["Store", "Filters", "day_number"]
 
-DENSE_OVERFETCH = 2000  # unfiltered HNSW neighbours to post-filter by date (~30 ms at 130k chunks)
+DENSE_OVERFETCH = 2000  # most unfiltered HNSW neighbours to post-filter by date (~18 ms at 130k chunks)
+DENSE_SURVIVORS = 3  # over-fetch so that about this many times k neighbours fall inside the window
+EXACT_WINDOW = 500  # a window of at most this many chunks is searched exactly (~40 ms to fetch 500 vectors)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -176,6 +178,7 @@ class Store:
         self._lexical_days = np.zeros(0, dtype=np.int64)
         self._chunk_days: dict[str, int] = {}
         self._lexical_generation = -1
+        self._count: tuple[int, int] = (-1, 0)  # (generation, Chroma count): count() costs ~15 ms at 130k
         self._meta_cache: dict[str, _ArticleMeta] = {}
         if not read_only:
             self.recover()
@@ -516,28 +519,61 @@ class Store:
 
     # -- dense search -------------------------------------------------------------------------
 
+    def _dense_count(self) -> int:
+        generation = self.generation()
+        if self._count[0] != generation:
+            self._count = (generation, int(self._collection.count()))
+        return self._count[1]
+
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first.
 
-        Chroma's filtered queries cost ~1 s at 130k chunks (a metadata scan per query) against ~10 ms
-        unfiltered, so a date window is applied here to an over-fetched unfiltered result, using the
-        chunk dates kept with the lexical index; Chroma's ``where`` is the fallback when none of them
-        survive (a narrow window far from the query's neighbours). The BM25 side is filtered exactly."""
-        n = self._collection.count()
+        Chroma's filtered queries cost ~1 s at 130k chunks (a metadata scan per query) against a few ms
+        unfiltered, so a date window is handled here with the chunk dates kept with the lexical index:
+        a window that holds every chunk costs nothing extra; a small one (a day, a week) is searched
+        exactly over its own vectors; otherwise an unfiltered result is over-fetched (more as the
+        window's share shrinks) and filtered. Chroma's ``where`` is the fallback when none survive.
+        The BM25 side is filtered exactly."""
+        n = self._dense_count()
         if n == 0:
             return []
-        if filters.empty:
-            return self._chroma_query(vector, min(k, n), None)
-        hits = self._chroma_query(vector, min(max(10 * k, DENSE_OVERFETCH), n), None)
         self.lexical_index()  # keeps the chunk -> day map current
-        mask = filters.day_mask(np.asarray([self._chunk_days.get(cid, -1) for cid, _ in hits], dtype=np.int64))
-        kept = hits if mask is None else [hit for hit, ok in zip(hits, mask, strict=True) if ok]
-        if filters.sources:
-            passages = self.passages([cid for cid, _ in kept])
-            kept = [(cid, sim) for cid, sim in kept if cid in passages and passages[cid].source in filters.sources]
-        if kept or len(hits) == n:
-            return kept[:k]
+        mask = filters.day_mask(self._lexical_days)
+        inside = n if mask is None else int(np.count_nonzero(mask))
+        if inside == 0:
+            return []
+        if not filters.sources and (mask is None or inside == len(mask)):
+            return self._chroma_query(vector, min(k, n), None)
+        if mask is not None and inside <= EXACT_WINDOW:
+            window = [self._lexical_ids[i] for i in np.flatnonzero(mask)]
+            return self._only_sources(self._exact_query(vector, window), filters)[:k]
+        share = inside / max(len(mask), 1) if mask is not None else 1.0
+        fetch = int(min(max(k * DENSE_SURVIVORS / share * (4 if filters.sources else 1), 4 * k), DENSE_OVERFETCH, n))
+        hits = self._chroma_query(vector, fetch, None)
+        keep = filters.day_mask(np.asarray([self._chunk_days.get(cid, -1) for cid, _ in hits], dtype=np.int64))
+        if keep is not None:
+            hits = [hit for hit, ok in zip(hits, keep, strict=True) if ok]
+        hits = self._only_sources(hits, filters)
+        if hits or fetch >= n:
+            return hits[:k]
         return self._chroma_query(vector, min(k, n), filters.chroma_where())  # nothing survived: ask Chroma
+
+    def _only_sources(self, hits: list[tuple[str, float]], filters: Filters) -> list[tuple[str, float]]:
+        if not filters.sources:
+            return hits
+        passages = self.passages([cid for cid, _ in hits])
+        return [(cid, sim) for cid, sim in hits if cid in passages and passages[cid].source in filters.sources]
+
+    def _exact_query(self, vector: Sequence[float], chunk_ids: list[str]) -> list[tuple[str, float]]:
+        """Cosine similarity of ``vector`` to each of a few chunks, best first (no index involved)."""
+        got = self._collection.get(ids=chunk_ids, include=["embeddings"])
+        if not got["ids"]:
+            return []
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        sims = matrix @ query / np.maximum(np.linalg.norm(matrix, axis=1) * np.linalg.norm(query), 1e-12)
+        order = np.argsort(-sims, kind="stable")
+        return [(got["ids"][i], float(sims[i])) for i in order]
 
     def _chroma_query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
         result = self._collection.query(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A deliberately light stemmer (plurals, -ing, -ed, -ation, -ian, -ly) that keeps names recognisable:
     occupation/occupying -> occup, Ukraine/Ukrainian -> ukrain, controls/controlling -> control."""

@@ -80,3 +80,43 @@ def test_dates_filter_and_undated_stories(tmp_path: Path, embedder: LocalMiniLM)
     assert strict.refused
     only_gazette = desk.search("storm", filters=Filters(sources=("Gazette",)), as_of=AS_OF)
     assert only_gazette and all(p.source == "Gazette" for p in only_gazette)
+
+
+def test_dense_date_windows_agree_with_chromas_filter(tmp_path: Path, embedder: LocalMiniLM,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three ways dense search honours a window (exact over the window's vectors, over-fetch then
+    filter, Chroma's own ``where``) return the same chunks, and never one outside the window."""
+    import assistant.store as store_module
+
+    topics = ["harbour storm", "rail strike", "wheat harvest", "bridge repair", "election count", "flood warning"]
+    stories = [
+        {"title": f"{topic.title()} {i}", "text": f"Officials said the {topic} in Portsmouth went on for day {i}. "
+         f"Residents described the {topic} as the worst in years.", "url": f"https://g.example/{i}",
+         "published": (D(2024, 8, 1) + dt.timedelta(days=i)).isoformat(), "source": "Gazette" if i % 2 else "Herald"}
+        for i, topic in enumerate(topics * 3)
+    ]
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "stories.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
+    (folder / "kursk.txt").write_text(SAMPLE.read_text())  # undated
+    settings = make_settings(tmp_path / "d")
+    store = Store(settings)
+    ingest_paths([folder], store, embedder, settings, progress=False)
+    vector = embedder.embed_query("storm damage at the harbour")
+    windows = [
+        Filters(since=D(2024, 8, 3), until=D(2024, 8, 9)),
+        Filters(until=D(2024, 8, 5), include_undated=True),
+        Filters(since=D(2024, 8, 10), sources=("Gazette",)),
+    ]
+    for window in windows:
+        exact = store.dense_search(vector, 5, window)
+        monkeypatch.setattr(store_module, "EXACT_WINDOW", 0)
+        overfetched = store.dense_search(vector, 5, window)
+        monkeypatch.undo()
+        chroma = store._chroma_query(vector, 5, window.chroma_where())
+        assert [c for c, _ in exact] == [c for c, _ in overfetched] == [c for c, _ in chroma], window
+        passages = store.passages([c for c, _ in exact])
+        assert exact and all(window.accepts(passages[c].published, passages[c].source) for c, _ in exact)
+    everything = store.dense_search(vector, 5, Filters(until=D(2030, 1, 1), include_undated=True))
+    assert [c for c, _ in everything] == [c for c, _ in store.dense_search(vector, 5, Filters())]
+    assert store.dense_search(vector, 5, Filters(since=D(2025, 1, 1))) == []
