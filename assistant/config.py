@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     top_k: int = Field(6, description="Passages given to the answerer.")
     candidates: int = Field(40, description="Candidates from each retriever before fusion.")
     per_article_cap: int = Field(3, description="At most this many passages from one article.")
+    recency_weight: float = Field(
+        1.0, ge=0.0,
+        description="With no time words in a question, a story from the reference date ranks up to this much "
+        "higher than an old one (news questions mostly mean the recent story); 0 turns it off. "
+        "'latest'/'recent' questions weigh it 2.0; a question with a time window not at all.")
+    recency_days: float = Field(14.0, gt=0.0, description="How fast the recency preference fades, in days.")
 
     allow_private_urls: bool = Field(False, description="Let `ingest URL` reach private/loopback addresses.")
     fetch_timeout_s: float = 20.0

@@ -27,6 +27,7 @@ __all__ = ["ExtractiveAnswerer", "analyze", "QuestionInfo", "REFUSAL"]
 REFUSAL = "The stories I have don't say."
 MIN_COVERAGE = 0.35  # tuned on 120 RealTime QA 2023 questions (README, "Evaluation")
 NEW_NAME_BONUS = 0.1
+RANK_BONUS = 0.03  # a sentence from a better-ranked passage wins a tie
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
 
 _SAY = re.compile(
@@ -188,7 +189,7 @@ class ExtractiveAnswerer:
             bonus = self._type_bonus(info.kind, text)
             if info.kind in ("who", "which", "where") and _new_name(text, q_terms):
                 bonus += NEW_NAME_BONUS
-            score = cov + bonus + 0.03 / (1 + rank)
+            score = cov + bonus + RANK_BONUS / (1 + rank)
             cands.append(_Candidate(rank, p, a, b, text, score, cov))
         if not cands:
             return REFUSAL, [], True

@@ -24,8 +24,9 @@ from assistant.timeframe import TimeFrame
 __all__ = ["HybridSearch", "NewsRetriever", "RRF_K", "effective_filters"]
 
 RRF_K = 60
+LEXICAL_WEIGHT = 1.0  # the BM25 list's weight in the fusion (the dense list's is 1)
 UNDATED_IN_WINDOW = 0.7  # an undated story can still answer a "last week" question, after dated ones
-RECENCY_DAYS = 14.0
+LATEST_WEIGHT = 2.0  # recency weight for "latest", "recently", "now" questions
 
 
 def effective_filters(explicit: Filters, timeframe: TimeFrame | None, as_of: dt.date | None) -> Filters:
@@ -66,12 +67,20 @@ class HybridSearch:
         """The k best passages for ``query``, best first.
 
         ``filters`` are strict (explicit --since/--until/--source). ``timeframe`` (read from the
-        question) narrows to its window but keeps undated stories, ranked lower; ``recent`` prefers
-        newer stories. Nothing published after ``as_of`` is returned.
+        question) narrows to its window but keeps undated stories, ranked lower. Newer stories rank
+        higher for a "latest" question, and mildly (``settings.recency_weight``) for one with no time
+        words. Nothing published after ``as_of`` is returned.
         """
         k = k or self.settings.top_k
         filters = effective_filters(filters or Filters(), timeframe, as_of)
-        recent = bool(timeframe and timeframe.recent)
+        # "latest" weighs recency strongly; a question with no time words mildly (settings.recency_weight);
+        # a question with a window ("last week", "in 2023") not at all: the window already says when.
+        if timeframe and timeframe.recent:
+            recency = LATEST_WEIGHT
+        elif (timeframe is None or timeframe.empty) and not filters.since:
+            recency = self.settings.recency_weight
+        else:
+            recency = 0.0
         cap = per_article_cap or self.settings.per_article_cap
         n = self.settings.candidates
         t0 = time.perf_counter()
@@ -88,7 +97,7 @@ class HybridSearch:
             fused[cid] += 1.0 / (RRF_K + rank + 1)
             parts[cid]["dense"] = sim
         for rank, (cid, bm25) in enumerate(lexical):
-            fused[cid] += 1.0 / (RRF_K + rank + 1)
+            fused[cid] += LEXICAL_WEIGHT / (RRF_K + rank + 1)
             parts[cid]["lexical"] = bm25
         ordered = sorted(fused, key=lambda c: -fused[c])
         passages = self.store.passages(ordered[: max(4 * k, 40)])
@@ -96,9 +105,9 @@ class HybridSearch:
         for cid, p in passages.items():
             if p.published is None and filters.dated:
                 fused[cid] *= UNDATED_IN_WINDOW
-            elif recent and p.published is not None:
+            elif recency and p.published is not None:
                 age = max((reference - p.published).days, 0)
-                fused[cid] *= 1.0 + math.exp(-age / RECENCY_DAYS)
+                fused[cid] *= 1.0 + recency * math.exp(-age / self.settings.recency_days)
         ordered = sorted(passages, key=lambda c: -fused[c])
         out: list[Passage] = []
         per_article: dict[str, int] = defaultdict(int)

@@ -120,3 +120,27 @@ def test_dense_date_windows_agree_with_chromas_filter(tmp_path: Path, embedder: 
     everything = store.dense_search(vector, 5, Filters(until=D(2030, 1, 1), include_undated=True))
     assert [c for c, _ in everything] == [c for c, _ in store.dense_search(vector, 5, Filters())]
     assert store.dense_search(vector, 5, Filters(since=D(2025, 1, 1))) == []
+
+
+def test_questions_without_time_words_prefer_recent_stories(tmp_path: Path, embedder: LocalMiniLM) -> None:
+    stories = [
+        {"title": "Portsmouth harbour shut", "text": "The harbour in Portsmouth closed after a storm damaged the "
+         "sea wall, officials said.", "url": "https://g.example/old", "published": "2023-02-01", "source": "Gazette"},
+        {"title": "Storm shuts Portsmouth harbour", "text": "Officials said Portsmouth harbour closed when a storm "
+         "broke part of the sea wall.", "url": "https://g.example/new", "published": "2024-08-18", "source": "Herald"},
+    ]
+    (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
+    settings = make_settings(tmp_path / "d")
+    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    desk = open_newsdesk(settings, embedder=embedder)
+
+    def ranked(question: str) -> dict[str | None, float]:
+        return {p.published_iso: p.score for p in desk.search(question, as_of=AS_OF)}
+
+    plain = ranked("Why did the harbour in Portsmouth close?")
+    assert list(plain)[0] == "2024-08-18"
+    desk.settings.recency_weight = 0.0
+    flat = ranked("Why did the harbour in Portsmouth close?")
+    assert plain["2024-08-18"] / plain["2023-02-01"] > flat["2024-08-18"] / flat["2023-02-01"]
+    # a window in the question decides "when" by itself
+    assert list(ranked("Why did the harbour in Portsmouth close in February 2023?")) == ["2023-02-01"]
