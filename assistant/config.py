@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     embed_threads: int = Field(0, description="parallel onnxruntime sessions; 0 = one per core.")
 
     chunk_tokens: int = Field(180, description="Target chunk size in cl100k_base tokens.")
-    chunk_overlap_tokens: int = Field(40, description="Overlap carried between chunks, whole sentences.")
+    chunk_overlap_tokens: int = Field(0, description="Overlap carried between chunks, whole sentences.")
 
     top_k: int = Field(6, description="Passages given to the answerer.")
     candidates: int = Field(40, description="Candidates from each retriever before fusion.")

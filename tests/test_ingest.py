@@ -199,3 +199,43 @@ def test_an_edit_reembeds_only_the_changed_chunks(tmp_path: Path, settings: Sett
     second = ingest_paths([path], store, embedder, settings, progress=False)
     assert second.updated == 1
     assert second.embedded == 1 and second.reused == first.chunks - 1
+
+
+def _index_state(store: Store) -> tuple[dict[str, str], list[str]]:
+    texts = {a["id"]: store.article_text(a["id"]) for a in store.list_articles()}
+    chroma_ids = sorted(store._collection.get(include=[])["ids"])
+    _, lexical_ids = store.lexical_index()
+    catalog_ids = sorted(r[0] for r in store._db.execute("SELECT id FROM chunks"))
+    assert chroma_ids == catalog_ids == sorted(lexical_ids)
+    return texts, catalog_ids
+
+
+def test_batches_embedded_in_the_background_see_the_batch_in_flight(
+    tmp_path: Path, embedder: LocalMiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A duplicate or an edit of an article whose batch is still being embedded is handled as if that
+    batch were already stored: the end state equals a one-batch ingest of the same input."""
+    import ingest.pipeline as pipeline
+
+    from .conftest import make_settings
+
+    story = SAMPLE.read_text().split("LEAVE A REPLY")[0]
+    records = [
+        {"title": "Kursk", "text": story, "url": "https://a.example/kursk"},
+        {"title": "Kursk copy", "text": story, "url": "https://b.example/kursk"},  # exact copy of the first
+        {"title": "Kursk", "text": story.replace("255 glide bombs", "256 glide bombs"), "url": "https://a.example/kursk"},
+        {"title": "Harbour", "text": "The harbour in Portsmouth reopened on Thursday, officials said. " * 4,
+         "url": "https://c.example/harbour"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    whole = make_settings(tmp_path / "whole")
+    one_batch = ingest_paths([path], Store(whole), embedder, whole, progress=False)
+    monkeypatch.setattr(pipeline, "BATCH_CHUNKS", 1)  # every article is its own batch
+    split = make_settings(tmp_path / "split")
+    batched = ingest_paths([path], Store(split), embedder, split, progress=False)
+    assert batched.duplicates == one_batch.duplicates == 1
+    assert batched.added + batched.updated == 3 and batched.status == "ok"
+    texts, chunk_ids = _index_state(Store(split))
+    assert (texts, chunk_ids) == _index_state(Store(whole))
+    assert len(texts) == 2 and sum("256 glide bombs" in t for t in texts.values()) == 1
