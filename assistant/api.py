@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant import __version__
-from assistant.errors import InputError, NewsdeskError, NotFoundError
+from assistant.errors import NewsdeskError, NotFoundError
 from assistant.models import Answer
 from assistant.openai_compat import MODEL_NAME, ChatRequest, complete, complete_stream
 from assistant.service import MAX_QUESTION_CHARS, Newsdesk
@@ -37,9 +37,7 @@ class AskRequest(BaseModel):
 
 
 def _filters(since: dt.date | None, until: dt.date | None, sources: list[str] | None) -> Filters:
-    if since and until and since > until:
-        raise InputError("since is after until")
-    return Filters(since=since, until=until, sources=tuple(sources or ()))
+    return Filters.between(since, until, sources or ())
 
 
 def _sse(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str]:

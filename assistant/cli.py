@@ -176,9 +176,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    if args.since and args.until and args.since > args.until:
-        raise InputError("--since is after --until")
-    return Filters(since=args.since, until=args.until, sources=tuple(args.source))
+    return Filters.between(args.since, args.until, args.source)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

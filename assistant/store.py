@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import IndexError_, NotFoundError
+from assistant.errors import IndexError_, InputError, NotFoundError
 from assistant.models import Article, Chunk, Passage, Quote
 
 __all__ = ["Store", "Filters", "day_number"]
@@ -102,6 +102,13 @@ class Filters:
     until: dt.date | None = None
     sources: tuple[str, ...] = ()
     include_undated: bool = False
+
+    @classmethod
+    def between(cls, since: dt.date | None, until: dt.date | None, sources: Iterable[str] = ()) -> Filters:
+        """Filters a person asked for (CLI, API, page): a reversed date range is their mistake, said so."""
+        if since and until and since > until:
+            raise InputError(f"the start date {since} is after the end date {until}")
+        return cls(since=since, until=until, sources=tuple(sources))
 
     @property
     def empty(self) -> bool:

@@ -104,7 +104,7 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
         chat.append({"role": "assistant", "content": "…"})
         shown = ""
         try:
-            filters = Filters(since=_date_or_none(since), until=_date_or_none(until), sources=tuple(sources or ()))
+            filters = Filters.between(_date_or_none(since), _date_or_none(until), sources or ())
             for event in newsdesk.ask_stream(message, history=history, filters=filters):
                 if isinstance(event, Answer):
                     chat[-1] = {"role": "assistant", "content": answer_markdown(event)}

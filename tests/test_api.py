@@ -34,7 +34,7 @@ def test_ask_search_health_over_http(seed_desk: Newsdesk) -> None:
             r = client.post("/v1/ask", json={"question": "   "})
             assert r.status_code == 400 and r.json()["detail"] == "the question is empty"
             r = client.post("/v1/ask", json={"question": "q", "since": "2024-02-01", "until": "2024-01-01"})
-            assert r.status_code == 400
+            assert r.status_code == 400 and r.json()["detail"] == "the start date 2024-02-01 is after the end date 2024-01-01"
 
             page = client.get("/")
             assert page.status_code == 200 and "<html" in page.text.lower()

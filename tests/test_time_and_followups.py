@@ -144,3 +144,11 @@ def test_questions_without_time_words_prefer_recent_stories(tmp_path: Path, embe
     assert plain["2024-08-18"] / plain["2023-02-01"] > flat["2024-08-18"] / flat["2023-02-01"]
     # a window in the question decides "when" by itself
     assert list(ranked("Why did the harbour in Portsmouth close in February 2023?")) == ["2023-02-01"]
+
+
+def test_a_reversed_date_range_is_refused_everywhere_with_one_message() -> None:
+    from assistant.errors import InputError
+
+    with pytest.raises(InputError, match="the start date 2024-02-01 is after the end date 2024-01-01"):
+        Filters.between(D(2024, 2, 1), D(2024, 1, 1))
+    assert Filters.between(D(2024, 1, 1), None, ["AP"]) == Filters(since=D(2024, 1, 1), sources=("AP",))
