@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,46 +124,31 @@ class _Batch:
         self.by_text_hash[article.text_hash] = article.id
 
 
-@dataclass
-class _InFlight:
-    """A batch whose new chunk texts are being embedded in the background."""
-
-    batch: _Batch
-    texts: list[str]
-    known: dict[str, np.ndarray]
-    todo: list[str]
-    vectors: Future[np.ndarray] | None
-
-
-def _embed(embedder: Embeddings, texts: list[str]) -> np.ndarray:
-    if hasattr(embedder, "embed_array"):
-        return np.asarray(embedder.embed_array(texts), dtype=np.float32)
-    return np.asarray(embedder.embed_documents(texts), dtype=np.float32)
-
-
-def _start(batch: _Batch, store: Store, embedder: Embeddings, pool: ThreadPoolExecutor) -> _InFlight:
+def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestReport) -> None:
+    if not batch.items:
+        return
     texts = [f"{a.title}\n{c.text}" for a, chunks, _, _ in batch.items for c in chunks]
     known: dict[str, np.ndarray] = {}
     for article, _, _, replacing in batch.items:
         if replacing:  # unchanged chunks of an edited article keep their vectors
             known.update(store.stored_vectors(article.id))
     todo = [t for t in dict.fromkeys(texts) if t not in known]
-    return _InFlight(batch, texts, known, todo, pool.submit(_embed, embedder, todo) if todo else None)
-
-
-def _finish(flight: _InFlight, store: Store, report: IngestReport) -> None:
-    if flight.vectors is not None:
-        flight.known.update(zip(flight.todo, flight.vectors.result(), strict=True))
-    report.embedded += len(flight.todo)
-    report.reused += len(flight.texts) - len(flight.todo)
-    vectors = np.stack([flight.known[t] for t in flight.texts])  # every batched article has a chunk
+    if todo:
+        if hasattr(embedder, "embed_array"):
+            fresh = embedder.embed_array(todo)
+        else:
+            fresh = np.asarray(embedder.embed_documents(todo), dtype=np.float32)
+        known.update(zip(todo, fresh, strict=True))
+    report.embedded += len(todo)
+    report.reused += len(texts) - len(todo)
+    vectors = np.stack([known[t] for t in texts])  # every batched article has at least one chunk
     rows = []
     offset = 0
-    for article, chunks, quotes, _ in flight.batch.items:
+    for article, chunks, quotes, _ in batch.items:
         rows.append((article, chunks, vectors[offset : offset + len(chunks)], quotes))
         offset += len(chunks)
     store.add_many(rows)
-    for _, chunks, _, replacing in flight.batch.items:
+    for _, chunks, _, replacing in batch.items:
         report.chunks += len(chunks)
         if replacing:
             report.updated += 1
@@ -182,54 +166,42 @@ def ingest_articles(
     """Index articles (skipping unchanged ones, exact and near duplicates); errors are recorded.
 
     A duplicate is not indexed again; it is recorded as a copy of the article already stored, so the
-    outlets that carried a syndicated story are all known. While one batch is embedded (in the
-    background; the embedder keeps both cores busy) the next is read, cleaned and chunked; batches are
-    written in input order, each through the store's crash-safe protocol."""
+    outlets that carried a syndicated story are all known."""
     batch = _Batch()
-    flight: _InFlight | None = None
     near = NearDuplicates()
     near.load(store.signatures())
     copies: list[tuple[str, Article, float]] = []
-    with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-embed") as pool:
-        for item in articles:
-            if isinstance(item, IngestError):
-                report.failed.append({"source": item.source, "reason": item.reason})
+    for item in articles:
+        if isinstance(item, IngestError):
+            report.failed.append({"source": item.source, "reason": item.reason})
+            continue
+        article = item
+        stored_hash = batch.hashes.get(article.id) or store.article_hash(article.id)
+        if stored_hash == article.content_hash:
+            report.unchanged += 1
+            continue
+        if stored_hash is None:
+            twin = store.find_by_text_hash(article.text_hash) or batch.by_text_hash.get(article.text_hash)
+            if twin and twin != article.id:
+                report.duplicates += 1
+                copies.append((twin, article, 1.0))
                 continue
-            article = item
-            earlier = flight.batch if flight else _Batch()  # being embedded: not in the store yet
-            stored_hash = (batch.hashes.get(article.id) or earlier.hashes.get(article.id)
-                           or store.article_hash(article.id))
-            if stored_hash == article.content_hash:
-                report.unchanged += 1
+            article.minhash = signature(article.text)
+            match = near.match(article.minhash, exclude=article.id)
+            if match:
+                report.near_duplicates += 1
+                copies.append((match[0], article, match[1]))
                 continue
-            if stored_hash is None:
-                twin = (store.find_by_text_hash(article.text_hash) or batch.by_text_hash.get(article.text_hash)
-                        or earlier.by_text_hash.get(article.text_hash))
-                if twin and twin != article.id:
-                    report.duplicates += 1
-                    copies.append((twin, article, 1.0))
-                    continue
-                article.minhash = signature(article.text)
-                match = near.match(article.minhash, exclude=article.id)
-                if match:
-                    report.near_duplicates += 1
-                    copies.append((match[0], article, match[1]))
-                    continue
-                near.add(article.id, article.minhash)
-            chunks = chunk_article(article, settings.chunk_tokens, settings.chunk_overlap_tokens)
-            if not chunks:
-                report.empty += 1
-                continue
-            batch.add(article, chunks, extract_quotes(article), replacing=stored_hash is not None)
-            if batch.n_chunks >= BATCH_CHUNKS:
-                if flight:
-                    _finish(flight, store, report)
-                flight = _start(batch, store, embedder, pool)
-                batch = _Batch()
-        if flight:
-            _finish(flight, store, report)
-        if batch.items:
-            _finish(_start(batch, store, embedder, pool), store, report)
+            near.add(article.id, article.minhash)
+        chunks = chunk_article(article, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        if not chunks:
+            report.empty += 1
+            continue
+        batch.add(article, chunks, extract_quotes(article), replacing=stored_hash is not None)
+        if batch.n_chunks >= BATCH_CHUNKS:
+            _flush(batch, store, embedder, report)
+            batch = _Batch()
+    _flush(batch, store, embedder, report)
     store.add_copies(copies)
 
 

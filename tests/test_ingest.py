@@ -210,11 +210,11 @@ def _index_state(store: Store) -> tuple[dict[str, str], list[str]]:
     return texts, catalog_ids
 
 
-def test_batches_embedded_in_the_background_see_the_batch_in_flight(
+def test_batch_boundaries_change_nothing(
     tmp_path: Path, embedder: LocalMiniLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A duplicate or an edit of an article whose batch is still being embedded is handled as if that
-    batch were already stored: the end state equals a one-batch ingest of the same input."""
+    """A duplicate or an edit of an article in an earlier batch is handled as within one batch: the end
+    state of one-article batches equals a one-batch ingest of the same input."""
     import ingest.pipeline as pipeline
 
     from .conftest import make_settings
