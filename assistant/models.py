@@ -44,6 +44,12 @@ class Chunk:
     end: int
 
 
+def embedding_text(title: str, chunk_text: str, index: int) -> str:
+    """What the embedder sees for a chunk: the headline leads the first chunk only. (On every chunk it
+    cost ~8% of the tokens embedded and did no better on the 2023 tuning questions: hit@1 0.375 vs 0.408.)"""
+    return f"{title}\n{chunk_text}" if index == 0 else chunk_text
+
+
 @dataclass
 class Quote:
     """A direct or reported statement found in an article, with who said it."""

@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import IndexError_, InputError, NotFoundError
-from assistant.models import Article, Chunk, Passage, Quote
+from assistant.models import Article, Chunk, Passage, Quote, embedding_text
 
 __all__ = ["Store", "Filters", "day_number"]
 
@@ -333,9 +333,9 @@ class Store:
 
     def stored_vectors(self, article_id: str) -> dict[str, np.ndarray]:
         """The vectors of an article's current chunks keyed by the text that was embedded
-        ("title\nchunk"), so an edited article re-embeds only the chunks that changed."""
+        (:func:`embedding_text`), so an edited article re-embeds only the chunks that changed."""
         rows = self._db.execute(
-            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start) FROM chunks c "
+            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), c.idx FROM chunks c "
             "JOIN articles a ON a.id = c.article_id WHERE c.article_id = ? AND a.state = 'ready'",
             (article_id,),
         ).fetchall()
@@ -343,8 +343,8 @@ class Store:
             return {}
         got = self._collection.get(ids=[r[0] for r in rows], include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
-        return {f"{title}\n{text}": np.asarray(by_id[cid], dtype=np.float32)
-                for cid, title, text in rows if cid in by_id}
+        return {embedding_text(title, text, idx): np.asarray(by_id[cid], dtype=np.float32)
+                for cid, title, text, idx in rows if cid in by_id}
 
     def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
         """(article id, MinHash signature) of every ready article that has one."""

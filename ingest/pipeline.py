@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.errors import IngestError
-from assistant.models import Article, Chunk, Quote
+from assistant.models import Article, Chunk, Quote, embedding_text
 from assistant.store import Store
 from ingest.chunking import chunk_article
 from ingest.clean import html_fragment_to_text, html_to_article
@@ -127,7 +127,7 @@ class _Batch:
 def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestReport) -> None:
     if not batch.items:
         return
-    texts = [f"{a.title}\n{c.text}" for a, chunks, _, _ in batch.items for c in chunks]
+    texts = [embedding_text(a.title, c.text, c.index) for a, chunks, _, _ in batch.items for c in chunks]
     known: dict[str, np.ndarray] = {}
     for article, _, _, replacing in batch.items:
         if replacing:  # unchanged chunks of an edited article keep their vectors
