@@ -64,7 +64,6 @@ def bench_ingest(articles: Path, limit: int | None, field_map: dict[str, str] | 
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from assistant.embeddings import LocalMiniLM
-    from assistant.models import embedding_text
     from assistant.store import Store
     from ingest.pipeline import ingest_paths
 
@@ -77,11 +76,7 @@ def bench_ingest(articles: Path, limit: int | None, field_map: dict[str, str] | 
         t0 = time.perf_counter()
         report = ingest_paths([sample], store, embedder, settings, field_map=field_map, progress=False)
         pipeline_s = time.perf_counter() - t0
-        rows = store._db.execute(
-            "SELECT a.title, substr(a.text, c.start + 1, c.end - c.start), c.idx FROM chunks c JOIN articles a "
-            "ON a.id = c.article_id"
-        ).fetchall()
-        texts = [embedding_text(title, text, idx) for title, text, idx in rows]
+        texts = [text for _, text in store.embedding_texts()]
         t1 = time.perf_counter()
         embedder.embed_array(texts)
         raw_s = time.perf_counter() - t1

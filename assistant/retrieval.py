@@ -24,7 +24,6 @@ from assistant.timeframe import TimeFrame
 __all__ = ["HybridSearch", "NewsRetriever", "RRF_K", "effective_filters"]
 
 RRF_K = 60
-LEXICAL_WEIGHT = 1.0  # the BM25 list's weight in the fusion (the dense list's is 1)
 UNDATED_IN_WINDOW = 0.7  # an undated story can still answer a "last week" question, after dated ones
 LATEST_WEIGHT = 2.0  # recency weight for "latest", "recently", "now" questions
 
@@ -97,7 +96,7 @@ class HybridSearch:
             fused[cid] += 1.0 / (RRF_K + rank + 1)
             parts[cid]["dense"] = sim
         for rank, (cid, bm25) in enumerate(lexical):
-            fused[cid] += LEXICAL_WEIGHT / (RRF_K + rank + 1)
+            fused[cid] += 1.0 / (RRF_K + rank + 1)
             parts[cid]["lexical"] = bm25
         ordered = sorted(fused, key=lambda c: -fused[c])
         passages = self.store.passages(ordered[: max(4 * k, 40)])

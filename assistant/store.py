@@ -183,7 +183,7 @@ class Store:
         self._lexical: Any = None
         self._lexical_ids: list[str] = []
         self._lexical_days = np.zeros(0, dtype=np.int64)
-        self._chunk_days: dict[str, int] = {}
+        self._lexical_rows: dict[str, int] = {}  # chunk id -> its row in _lexical_ids/_lexical_days
         self._lexical_generation = -1
         self._count: tuple[int, int] = (-1, 0)  # (generation, Chroma count): count() costs ~15 ms at 130k
         self._meta_cache: dict[str, _ArticleMeta] = {}
@@ -331,20 +331,25 @@ class Store:
         for lo in range(0, len(article_ids), 500):
             self._collection.delete(where={"article_id": {"$in": list(article_ids[lo : lo + 500])}})
 
+    def embedding_texts(self, article_id: str | None = None) -> list[tuple[str, str]]:
+        """(chunk id, the text its vector was made from: :func:`embedding_text`) of ready chunks, of one
+        article or of all."""
+        sql = ("SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), c.idx FROM chunks c "
+               "JOIN articles a ON a.id = c.article_id WHERE a.state = 'ready'")
+        args: tuple[str, ...] = ()
+        if article_id is not None:
+            sql, args = sql + " AND c.article_id = ?", (article_id,)
+        return [(cid, embedding_text(title, text, idx)) for cid, title, text, idx in self._db.execute(sql, args)]
+
     def stored_vectors(self, article_id: str) -> dict[str, np.ndarray]:
-        """The vectors of an article's current chunks keyed by the text that was embedded
-        (:func:`embedding_text`), so an edited article re-embeds only the chunks that changed."""
-        rows = self._db.execute(
-            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), c.idx FROM chunks c "
-            "JOIN articles a ON a.id = c.article_id WHERE c.article_id = ? AND a.state = 'ready'",
-            (article_id,),
-        ).fetchall()
+        """The vectors of an article's current chunks keyed by the text that was embedded, so an
+        edited article re-embeds only the chunks that changed."""
+        rows = self.embedding_texts(article_id)
         if not rows:
             return {}
-        got = self._collection.get(ids=[r[0] for r in rows], include=["embeddings"])
+        got = self._collection.get(ids=[cid for cid, _ in rows], include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
-        return {embedding_text(title, text, idx): np.asarray(by_id[cid], dtype=np.float32)
-                for cid, title, text, idx in rows if cid in by_id}
+        return {text: np.asarray(by_id[cid], dtype=np.float32) for cid, text in rows if cid in by_id}
 
     def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
         """(article id, MinHash signature) of every ready article that has one."""
@@ -526,8 +531,7 @@ class Store:
 
     # -- dense search -------------------------------------------------------------------------
 
-    def _dense_count(self) -> int:
-        generation = self.generation()
+    def _dense_count(self, generation: int) -> int:
         if self._count[0] != generation:
             self._count = (generation, int(self._collection.count()))
         return self._count[1]
@@ -541,10 +545,10 @@ class Store:
         exactly over its own vectors; otherwise an unfiltered result is over-fetched (more as the
         window's share shrinks) and filtered. Chroma's ``where`` is the fallback when none survive.
         The BM25 side is filtered exactly."""
-        n = self._dense_count()
+        self.lexical_index()  # keeps the chunk days current, and with them the generation
+        n = self._dense_count(self._lexical_generation)
         if n == 0:
             return []
-        self.lexical_index()  # keeps the chunk -> day map current
         mask = filters.day_mask(self._lexical_days)
         inside = n if mask is None else int(np.count_nonzero(mask))
         if inside == 0:
@@ -557,9 +561,9 @@ class Store:
         share = inside / max(len(mask), 1) if mask is not None else 1.0
         fetch = int(min(max(k * DENSE_SURVIVORS / share * (4 if filters.sources else 1), 4 * k), DENSE_OVERFETCH, n))
         hits = self._chroma_query(vector, fetch, None)
-        keep = filters.day_mask(np.asarray([self._chunk_days.get(cid, -1) for cid, _ in hits], dtype=np.int64))
-        if keep is not None:
-            hits = [hit for hit, ok in zip(hits, keep, strict=True) if ok]
+        if mask is not None:  # a chunk the catalog doesn't date counts as undated
+            rows = self._lexical_rows
+            hits = [(cid, sim) for cid, sim in hits if (mask[rows[cid]] if cid in rows else filters.include_undated)]
         hits = self._only_sources(hits, filters)
         if hits or fetch >= n:
             return hits[:k]
@@ -613,7 +617,7 @@ class Store:
                     loaded = (index, ids, days)
                 self._lexical, self._lexical_ids, days = loaded
                 self._lexical_days = np.asarray(days, dtype=np.int64)
-                self._chunk_days = dict(zip(self._lexical_ids, days, strict=True))
+                self._lexical_rows = {cid: row for row, cid in enumerate(self._lexical_ids)}
                 self._lexical_generation = generation
             return self._lexical, self._lexical_ids
 
