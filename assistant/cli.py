@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from assistant import __version__
 from assistant.config import Settings
@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", default=[], metavar="FIELD=NAME",
                    help="read field FIELD (title, text, url, published, source, byline) from record key NAME")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (on a terminal) or progress lines (in a log, every 30 s)")
 
     p = sub.add_parser("search", help="show the passages retrieved for a query",
                        description="Hybrid (dense + BM25) search over the indexed passages.")
@@ -162,7 +163,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     field_map = _parse_map(args.map)
     store = Store(settings)
     report = ingest_paths(args.paths, store, make_embeddings(settings), settings, field_map=field_map,
-                          progress=not args.no_progress and sys.stderr.isatty())
+                          progress=False if args.no_progress else _progress())
     data = report.to_dict()
     if args.json:
         _print_json(data)
@@ -173,6 +174,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         for failure in data["failed"]:
             print(f"  failed: {failure['source']}: {failure['reason']}", file=sys.stderr)
     return 0 if report.status == "ok" else 4
+
+
+def _progress() -> bool | Literal["lines"]:
+    """A bar on a terminal; plain lines now and then in a log."""
+    return True if sys.stderr.isatty() else "lines"
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -281,7 +287,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     store = Store(settings)
     embedder = make_embeddings(settings)
     report = ingest_paths([args.articles], store, embedder, settings, field_map=_parse_map(args.map),
-                          progress=sys.stderr.isatty())
+                          progress=_progress())
     desk = Newsdesk(settings=settings, store=store, embedder=embedder)
     questions = list(load_questions(args.questions, args.limit))
     with args.predictions.open("w", encoding="utf-8") as out:

@@ -7,11 +7,12 @@ process is killed at any moment (a re-run then finishes the job).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TextIO
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -32,6 +33,7 @@ from ingest.sources import FieldMap, RawDoc, estimate_records, iter_files, read_
 __all__ = ["IngestReport", "ingest_paths", "ingest_articles", "doc_to_article"]
 
 BATCH_CHUNKS = 256
+PROGRESS_LINE_EVERY_S = 30.0
 MAX_ARTICLE_CHARS = 2_000_000
 
 
@@ -206,7 +208,7 @@ def ingest_articles(
 
 
 def _articles_from_files(
-    files: list[Path | str], field_map: FieldMap | None, report: IngestReport, bar: tqdm | None,
+    files: list[Path | str], field_map: FieldMap | None, report: IngestReport, bar: tqdm | _ProgressLines | None,
     settings: Settings,
 ) -> Iterator[Article | IngestError]:
     for path in files:
@@ -233,12 +235,59 @@ def _articles_from_files(
             yield exc
 
 
-def _tick(bar: tqdm | None, report: IngestReport) -> None:
+def _tick(bar: tqdm | _ProgressLines | None, report: IngestReport) -> None:
     if bar is None:
         return
     bar.update(1)
     if bar.n % 25 == 0:
         bar.set_postfix(files=report.files, chunks=report.chunks, failed=len(report.failed), refresh=False)
+
+
+class _ProgressLines:
+    """Progress for a log, not a terminal (cron, ``> ingest.log``): a plain line every ``every_s``
+    seconds and one at the end, instead of a bar redrawn with carriage returns."""
+
+    def __init__(self, total: int | None, report: IngestReport, every_s: float | None = None,
+                 stream: TextIO | None = None) -> None:
+        self.n = 0
+        self.total = total
+        self.report = report
+        self.every_s = PROGRESS_LINE_EVERY_S if every_s is None else every_s
+        self.stream = stream or sys.stderr
+        self.started = self.last = time.monotonic()
+
+    def update(self, k: int = 1) -> None:
+        self.n += k
+        now = time.monotonic()
+        if now - self.last >= self.every_s:
+            self.last = now
+            self._line(now)
+
+    def set_postfix(self, **_: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        self._line(time.monotonic(), done=True)
+
+    def _line(self, now: float, done: bool = False) -> None:
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.n / elapsed
+        of = f"/{self.total:,}" if self.total else ""
+        left = ""
+        if not done and self.total and rate > 0 and self.n < self.total:
+            left = f", about {_duration((self.total - self.n) / rate)} left"
+        r = self.report
+        print(f"ingest: {self.n:,}{of} articles read, {r.chunks:,} chunks, {len(r.failed)} failed, "
+              f"{rate:.1f} articles/s, {_duration(elapsed)} elapsed{left}", file=self.stream, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def ingest_paths(
@@ -248,9 +297,12 @@ def ingest_paths(
     settings: Settings,
     *,
     field_map: FieldMap | None = None,
-    progress: bool = True,
+    progress: bool | Literal["lines"] = True,
 ) -> IngestReport:
-    """Ingest files, folders and http(s) URLs. Returns the report; never raises for a bad input."""
+    """Ingest files, folders and http(s) URLs. Returns the report; never raises for a bad input.
+
+    ``progress``: True draws a bar (for a terminal), "lines" prints a plain line every
+    ``PROGRESS_LINE_EVERY_S`` seconds (for a log), False nothing."""
     started = time.perf_counter()
     report = IngestReport()
     urls = [p for p in paths if isinstance(p, str) and is_url(p)]
@@ -260,7 +312,11 @@ def ingest_paths(
             report.failed.append({"source": str(p), "reason": "no such file or folder"})
     files: list[Path | str] = [*iter_files([p for p in local if p.exists()]), *urls]
     total = sum(estimate_records(f) if isinstance(f, Path) else 1 for f in files) if progress else None
-    bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress, dynamic_ncols=True)
+    bar: tqdm | _ProgressLines
+    if progress == "lines":
+        bar = _ProgressLines(total, report)
+    else:
+        bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress, dynamic_ncols=True)
     try:
         ingest_articles(_articles_from_files(files, field_map, report, bar, settings), store, embedder, settings,
                         report)

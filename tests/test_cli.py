@@ -95,3 +95,23 @@ def test_an_empty_index_says_how_to_fill_it(tmp_path: Path, capsys: pytest.Captu
     code, out, err = _run(capsys, "--data-dir", str(tmp_path / "empty"), "ask", "What is new?")
     assert code == 0 and out == "The stories I have don't say.\n"
     assert "is empty; add stories with `newsdesk ingest PATH`" in err
+
+
+def test_ingest_into_a_log_prints_plain_progress_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a terminal (cron, `> log`): plain lines now and then and one at the end, no bar."""
+    import ingest.pipeline
+
+    monkeypatch.setattr(ingest.pipeline, "PROGRESS_LINE_EVERY_S", 0.0)
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.txt").write_text(f"Story {i}\n\nThe harbour in Portsmouth closed for day {i}, officials said.")
+    (folder / "broken.json").write_text("{not json")
+    code, out, err = _run(capsys, "--data-dir", str(tmp_path / "d"), "ingest", str(folder))
+    assert code == 4 and out.startswith("partial: 3 added")
+    lines = [line for line in err.splitlines() if line.startswith("ingest: ")]
+    assert len(lines) >= 2 and "\r" not in err
+    assert lines[-1].startswith("ingest: 4/4 articles read, 3 chunks, 1 failed, ")
+    code, _, err = _run(capsys, "--data-dir", str(tmp_path / "d"), "ingest", str(folder), "--no-progress")
+    assert "ingest: " not in err
