@@ -594,13 +594,17 @@ class Store:
 
     # -- lexical search -----------------------------------------------------------------------
 
-    def _chunk_texts_for_lexical(self) -> tuple[list[str], list[str], list[int]]:
+    def _chunk_texts_for_lexical(self, ids: list[str], days: list[int]) -> Iterator[str]:
+        """Each ready chunk's headline and text, in id order, appending its id and day number as it
+        goes (a stream: the lexical build never holds every text)."""
         rows = self._db.execute(
             "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), a.published FROM chunks c "
             "JOIN articles a ON a.id=c.article_id WHERE a.state='ready' ORDER BY c.id"
-        ).fetchall()
-        days = [day_number(dt.date.fromisoformat(r[3])) if r[3] else -1 for r in rows]
-        return [r[0] for r in rows], [f"{r[1]}\n{r[2]}" for r in rows], days
+        )
+        for cid, title, text, published in rows:
+            ids.append(cid)
+            days.append(day_number(dt.date.fromisoformat(published)) if published else -1)
+            yield f"{title}\n{text}"
 
     def lexical_index(self) -> tuple[Any, list[str]]:
         """The BM25 index over ready chunks, loaded or rebuilt to match the catalog's generation."""
@@ -611,8 +615,9 @@ class Store:
             if self._lexical_generation != generation:
                 loaded = lexical.load(self.settings.lexical_dir, generation)
                 if loaded is None:
-                    ids, texts, days = self._chunk_texts_for_lexical()
-                    index = lexical.build(texts) if texts else None
+                    ids: list[str] = []
+                    days: list[int] = []
+                    index = lexical.build(self._chunk_texts_for_lexical(ids, days))
                     lexical.save(self.settings.lexical_dir, generation, index, ids, days)
                     loaded = (index, ids, days)
                 self._lexical, self._lexical_ids, days = loaded
