@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         "higher than an old one (news questions mostly mean the recent story); 0 turns it off. "
         "'latest'/'recent' questions weigh it 2.0; a question with a time window not at all.")
     recency_days: float = Field(14.0, gt=0.0, description="How fast the recency preference fades, in days.")
+    window_weight: float = Field(
+        1.0, ge=0.0,
+        description="A question's own time window ('last week', 'in August 2024') is a preference, not a wall: "
+        "stories inside it rank up to 1 + this much higher, so a story just outside it can still answer when "
+        "none inside does (the answer says so). 0 makes the window strict. Explicit --since/--until are "
+        "always strict.")
+    window_days: float = Field(7.0, gt=0.0, description="How fast the preference fades outside the window, in days.")
 
     allow_private_urls: bool = Field(False, description="Let `ingest URL` reach private/loopback addresses.")
     fetch_timeout_s: float = 20.0

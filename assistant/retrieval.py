@@ -66,12 +66,22 @@ class HybridSearch:
         """The k best passages for ``query``, best first.
 
         ``filters`` are strict (explicit --since/--until/--source). ``timeframe`` (read from the
-        question) narrows to its window but keeps undated stories, ranked lower. Newer stories rank
-        higher for a "latest" question, and mildly (``settings.recency_weight``) for one with no time
-        words. Nothing published after ``as_of`` is returned.
+        question) is a strong preference (``settings.window_weight``): stories inside its window rank
+        first, a story just outside it can still answer when nothing inside does, undated stories come
+        after the window's. With ``window_weight`` 0 the window is strict (undated stories kept, ranked
+        lower). Newer stories rank higher for a "latest" question, and mildly
+        (``settings.recency_weight``) for one with no time words. Nothing published after ``as_of`` is
+        returned.
         """
         k = k or self.settings.top_k
-        filters = effective_filters(filters or Filters(), timeframe, as_of)
+        explicit = filters or Filters()
+        window: tuple[dt.date | None, dt.date | None] | None = None
+        if (timeframe is not None and (timeframe.since or timeframe.until) and not explicit.dated
+                and self.settings.window_weight > 0):
+            window = (timeframe.since, timeframe.until)
+            filters = effective_filters(explicit, None, as_of)
+        else:
+            filters = effective_filters(explicit, timeframe, as_of)
         # "latest" weighs recency strongly; a question with no time words mildly (settings.recency_weight);
         # a question with a window ("last week", "in 2023") not at all: the window already says when.
         if timeframe and timeframe.recent:
@@ -85,51 +95,80 @@ class HybridSearch:
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
         t1 = time.perf_counter()
-        dense = self.store.dense_search(vector, n, filters)
+        lists = [self._ranked(query, vector, n, filters)]
+        if window is not None:  # the window's own best, which a search of everything may not reach
+            inside = effective_filters(explicit, TimeFrame(*window), as_of)
+            lists.append(self._ranked(query, vector, n, replace(inside, include_undated=False)))
         t2 = time.perf_counter()
-        lexical = self.store.lexical_search(query, n * (1 if not filters.sources else 4), filters)
-        t3 = time.perf_counter()
 
+        # reciprocal rank fusion of dense and lexical ranks over everything; a story of the window that
+        # a retriever did not rank among everything's first n counts as ranked just after them
         fused: dict[str, float] = defaultdict(float)
         parts: dict[str, dict[str, float]] = defaultdict(dict)
-        for rank, (cid, sim) in enumerate(dense):
-            fused[cid] += 1.0 / (RRF_K + rank + 1)
-            parts[cid]["dense"] = sim
-        for rank, (cid, bm25) in enumerate(lexical):
-            fused[cid] += 1.0 / (RRF_K + rank + 1)
-            parts[cid]["lexical"] = bm25
+        for which in (0, 1):  # dense, lexical
+            ranks: dict[str, int] = {}
+            for i, ranked in enumerate(lists):
+                offset = len(lists[0][which]) if i else 0
+                for rank, (cid, value) in enumerate(ranked[which]):
+                    if cid not in ranks:
+                        ranks[cid] = offset + rank
+                        parts[cid]["dense" if which == 0 else "lexical"] = value
+            for cid, rank in ranks.items():
+                fused[cid] += 1.0 / (RRF_K + rank + 1)
         ordered = sorted(fused, key=lambda c: -fused[c])
         passages = self.store.passages(ordered[: max(4 * k, 40)])
         reference = as_of or dt.date.today()
         for cid, p in passages.items():
-            if p.published is None and filters.dated:
+            if window is not None:
+                gap = _days_outside(p.published, window)
+                if gap is not None:
+                    fused[cid] *= 1.0 + self.settings.window_weight * math.exp(-gap / self.settings.window_days)
+            elif p.published is None and filters.dated:
                 fused[cid] *= UNDATED_IN_WINDOW
             elif recency and p.published is not None:
                 age = max((reference - p.published).days, 0)
                 fused[cid] *= 1.0 + recency * math.exp(-age / self.settings.recency_days)
-        ordered = sorted(passages, key=lambda c: -fused[c])
+        final = fused
         out: list[Passage] = []
         per_article: dict[str, int] = defaultdict(int)
-        for cid in ordered:
+        for cid in sorted(passages, key=lambda c: -final[c]):
             p = passages[cid]
-            if not filters.accepts(p.published, p.source):
+            if not filters.accepts(p.published, p.source) or final[cid] <= 0:
                 continue
             if per_article[p.article_id] >= cap:
                 continue
             per_article[p.article_id] += 1
-            p.score = fused[cid]
+            p.score = final[cid]
             p.scores = parts[cid]
             out.append(p)
             if len(out) >= k:
                 break
-        t4 = time.perf_counter()
+        t3 = time.perf_counter()
         self.last_timings = {
             "embed_ms": (t1 - t0) * 1000,
-            "dense_ms": (t2 - t1) * 1000,
-            "lexical_ms": (t3 - t2) * 1000,
-            "fuse_ms": (t4 - t3) * 1000,
+            "search_ms": (t2 - t1) * 1000,
+            "fuse_ms": (t3 - t2) * 1000,
         }
         return out
+
+    def _ranked(
+        self, query: str, vector: list[float], n: int, filters: Filters
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        dense = self.store.dense_search(vector, n, filters)
+        lexical = self.store.lexical_search(query, n * (1 if not filters.sources else 4), filters)
+        return dense, lexical
+
+
+def _days_outside(published: dt.date | None, window: tuple[dt.date | None, dt.date | None]) -> int | None:
+    """Days between a story's date and the window (0 inside it); None for an undated story."""
+    if published is None:
+        return None
+    since, until = window
+    if since and published < since:
+        return (since - published).days
+    if until and published > until:
+        return (published - until).days
+    return 0
 
 
 class NewsRetriever(BaseRetriever):

@@ -18,10 +18,10 @@ from assistant.embeddings import make_embeddings
 from assistant.errors import InputError
 from assistant.extractive import ExtractiveAnswerer
 from assistant.followup import carry_over
-from assistant.models import Answer, Passage
+from assistant.models import Answer, Citation, Passage
 from assistant.retrieval import HybridSearch
 from assistant.store import Filters, Store
-from assistant.timeframe import read_timeframe
+from assistant.timeframe import TimeFrame, read_timeframe
 
 __all__ = ["Newsdesk", "open_newsdesk"]
 
@@ -111,6 +111,8 @@ class Newsdesk:
             else:
                 text, citations, refused = self.extractive.answer(standalone, passages)
         t3 = time.perf_counter()
+        note = "" if refused else self._outside_window_note(timeframe, filters, citations, as_of)
+        text += note
         answer = Answer(question=question, answer=text, refused=refused, citations=citations)
         if standalone != question:
             answer.standalone_question = standalone
@@ -122,6 +124,8 @@ class Newsdesk:
             yield from _pieces(answer.answer)
         elif deltas and problems:  # what was streamed did not survive the final check: say so
             yield "\n\n" + answer.answer
+        elif deltas and note:
+            yield note
         answer.timings_ms = {
             "condense": round((t1 - t0) * 1000, 2),
             "retrieve": round((t2 - t1) * 1000, 2),
@@ -130,6 +134,23 @@ class Newsdesk:
             "total": round((t4 - t0) * 1000, 2),
         }
         yield answer
+
+    def _outside_window_note(
+        self, timeframe: TimeFrame, filters: Filters | None, citations: list[Citation], as_of: dt.date
+    ) -> str:
+        """A question's own window is a preference (``settings.window_weight``): when none of the
+        stories cited lies inside it, the answer ends by saying so."""
+        if not citations or not (timeframe.since or timeframe.until) or self.settings.window_weight <= 0:
+            return ""
+        if filters is not None and filters.dated:
+            return ""
+        since = timeframe.since.isoformat() if timeframe.since else None
+        until = min(timeframe.until or as_of, as_of).isoformat()
+        if any(c.published and (since is None or c.published >= since) and c.published <= until for c in citations):
+            return ""
+        span = f"{since} to {until}" if since else f"up to {until}"
+        what = timeframe.phrase or "in that time"
+        return f"\n\n(None of these stories is dated {what}, {span}: they are the nearest in time.)"
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,

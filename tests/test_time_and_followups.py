@@ -142,7 +142,10 @@ def test_questions_without_time_words_prefer_recent_stories(tmp_path: Path, embe
     desk.settings.recency_weight = 0.0
     flat = ranked("Why did the harbour in Portsmouth close?")
     assert plain["2024-08-18"] / plain["2023-02-01"] > flat["2024-08-18"] / flat["2023-02-01"]
-    # a window in the question decides "when" by itself
+    # a window in the question decides "when" by itself: its story first, the newer one far behind
+    windowed = ranked("Why did the harbour in Portsmouth close in February 2023?")
+    assert list(windowed)[0] == "2023-02-01" and windowed["2023-02-01"] > 2 * windowed.get("2024-08-18", 0.0)
+    desk.settings.window_weight = 0.0  # a strict window: nothing outside it
     assert list(ranked("Why did the harbour in Portsmouth close in February 2023?")) == ["2023-02-01"]
 
 
@@ -152,3 +155,58 @@ def test_a_reversed_date_range_is_refused_everywhere_with_one_message() -> None:
     with pytest.raises(InputError, match="the start date 2024-02-01 is after the end date 2024-01-01"):
         Filters.between(D(2024, 2, 1), D(2024, 1, 1))
     assert Filters.between(D(2024, 1, 1), None, ["AP"]) == Filters(since=D(2024, 1, 1), sources=("AP",))
+
+
+def _harbour_desk(tmp_path: Path, embedder: LocalMiniLM, stories: list[dict[str, str]], **overrides: object):
+    (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
+    settings = make_settings(tmp_path / "d", **overrides)
+    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    return open_newsdesk(settings, embedder=embedder)
+
+
+def _story(n: int, day: str, title: str, text: str) -> dict[str, str]:
+    return {"title": title, "text": text, "url": f"https://g.example/{n}", "published": day, "source": "Gazette"}
+
+
+def test_a_window_in_the_question_is_a_preference_and_the_answer_says_when_nothing_is_inside(
+    tmp_path: Path, embedder: LocalMiniLM
+) -> None:
+    desk = _harbour_desk(tmp_path, embedder, [
+        _story(1, "2024-07-29", "Storm shuts Portsmouth harbour",
+               "The harbour in Portsmouth closed after a storm broke part of the sea wall, officials said."),
+        _story(2, "2024-08-16", "Bakery wins prize", "A bakery in Leeds won a national prize for its bread."),
+    ])
+    # nothing from last week is about the harbour: the story from three weeks ago answers, and says so
+    answer = desk.ask("Why did the harbour in Portsmouth close last week?", as_of=AS_OF)
+    assert not answer.refused and answer.citations[0].published == "2024-07-29"
+    assert answer.answer.endswith("(None of these stories is dated last week, 2024-08-10 to 2024-08-20: "
+                                  "they are the nearest in time.)")
+    streamed = "".join(x for x in desk.ask_stream("Why did the harbour in Portsmouth close last week?",
+                                                  as_of=AS_OF) if isinstance(x, str))
+    assert streamed == answer.answer
+    bakery = desk.ask("Why did the bakery in Leeds win a prize last week?", as_of=AS_OF)
+    assert bakery.citations[0].published == "2024-08-16" and "None of these stories" not in bakery.answer
+    # explicit dates stay strict
+    strict = desk.ask("Why did the harbour in Portsmouth close?", filters=Filters(since=D(2024, 8, 10)), as_of=AS_OF)
+    assert strict.refused or all(c.published == "2024-08-16" for c in strict.citations)
+    # a strict window (window_weight 0) does not look outside it
+    desk.settings.window_weight = 0.0
+    assert all(p.published_iso == "2024-08-16"
+               for p in desk.search("Why did the harbour in Portsmouth close last week?", as_of=AS_OF))
+
+
+def test_the_windows_own_stories_are_found_even_when_older_ones_fill_the_candidates(
+    tmp_path: Path, embedder: LocalMiniLM
+) -> None:
+    old = [_story(i, f"2023-0{i}-01", f"Portsmouth harbour closes again ({i})",
+                  f"The harbour in Portsmouth closed again after storm number {i} damaged the sea wall.")
+           for i in range(1, 8)]
+    new = _story(9, "2024-08-15", "Ferries wait outside Portsmouth",
+                 "Ferries waited at sea on Thursday while engineers checked the harbour in Portsmouth.")
+    desk = _harbour_desk(tmp_path, embedder, old + [new], candidates=3)  # old stories fill each top 3
+    question = "Why did the harbour in Portsmouth close last week?"
+    best = desk.store.lexical_search(question, 3) + desk.store.dense_search(embedder.embed_query(question), 3,
+                                                                            Filters())
+    assert D(2024, 8, 15) not in {p.published for p in desk.store.passages([c for c, _ in best]).values()}
+    found = desk.search("Why did the harbour in Portsmouth close last week?", as_of=AS_OF)
+    assert found[0].published == D(2024, 8, 15)
