@@ -128,17 +128,16 @@ class HybridSearch:
             elif recency and p.published is not None:
                 age = max((reference - p.published).days, 0)
                 fused[cid] *= 1.0 + recency * math.exp(-age / self.settings.recency_days)
-        final = fused
         out: list[Passage] = []
         per_article: dict[str, int] = defaultdict(int)
-        for cid in sorted(passages, key=lambda c: -final[c]):
+        for cid in sorted(passages, key=lambda c: -fused[c]):
             p = passages[cid]
-            if not filters.accepts(p.published, p.source) or final[cid] <= 0:
+            if not filters.accepts(p.published, p.source):
                 continue
             if per_article[p.article_id] >= cap:
                 continue
             per_article[p.article_id] += 1
-            p.score = final[cid]
+            p.score = fused[cid]
             p.scores = parts[cid]
             out.append(p)
             if len(out) >= k:
