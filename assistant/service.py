@@ -150,7 +150,7 @@ class Newsdesk:
             return ""
         span = f"{since} to {until}" if since else f"up to {until}"
         what = timeframe.phrase or "in that time"
-        return f"\n\n(None of these stories is dated {what}, {span}: they are the nearest in time.)"
+        return f"\n\n(None of these stories is dated {what}, {span}: they are the best matches from other dates.)"
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,

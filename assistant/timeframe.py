@@ -42,7 +42,7 @@ def _month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     """The time frame a question asks about, relative to ``as_of``."""
-    q = question.lower()
+    q = _without_names(question).lower()
     m = re.search(r"\byesterday\b", q)
     if m:
         day = as_of - dt.timedelta(days=1)
@@ -77,6 +77,10 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     if m:
         back = (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7 or 7
         return TimeFrame(as_of - dt.timedelta(days=back), as_of, phrase=m.group(0))
+    m = re.search(r"\bon (" + "|".join(_WEEKDAYS) + r")\b", q)
+    if m:  # the last such day, today included
+        day = as_of - dt.timedelta(days=(as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7)
+        return TimeFrame(day, day, phrase=m.group(0))
     m = re.search(r"\b(?:on|in|during|since|from)?\s*(" + _MONTH_RE + r")\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b", q)
     if m:
         try:
@@ -93,8 +97,10 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
         if m.group(1) == "since ":
             until = as_of
         return TimeFrame(since, until, phrase=m.group(0).strip())
-    m = re.search(r"\b(since |in |during |early |late |mid-?|end of |beginning of )?(" + _MONTH_RE + r")\b(?! \d)", q)
-    if m and (m.group(1) or m.group(2) not in ("may", "march")):  # "may" and "march" are also words
+    m = next((m for m in re.finditer(r"\b(since |in |during |early |late |mid-?|end of |beginning of )?("
+                                     + _MONTH_RE + r")\b(?! \d)", q)
+              if m.group(1) or m.group(2) not in ("may", "march")), None)  # "may" and "march" are also words
+    if m:
         month = _MONTHS[m.group(2)]
         year = as_of.year if month <= as_of.month else as_of.year - 1
         since, until = _month_window(year, month)
@@ -111,6 +117,36 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     return TimeFrame()
 
 
+_NAME_WORD = re.compile(r"[A-Z][\w’'&.-]*")
+_USUALLY_LOWER = {"today", "tonight", "yesterday", "week", "weekend", "month", "year", "latest", "recent"}
+_CALENDAR = set(_MONTHS) | set(_WEEKDAYS)
+
+
+def _without_names(question: str) -> str:
+    """The question with time words that are part of a name blanked out (same length): "USA TODAY",
+    "The Tonight Show", "Theresa May", "the Today show" name no date; "in May", "on Monday" do."""
+    words = list(re.finditer(r"[^\W_][\w’'&.-]*", question))
+    out = list(question)
+    for i, m in enumerate(words):
+        word = m.group(0)
+        low = word.lower().rstrip(".")
+        if low not in _USUALLY_LOWER and low not in _CALENDAR:
+            continue
+        sentence_start = i == 0 or bool(re.search(r"[.!?:]\s*$", question[words[i - 1].end():m.start()]))
+        if sentence_start or not word[0].isupper():
+            continue
+        before = words[i - 1].group(0) if i else ""
+        named = (_NAME_WORD.fullmatch(before) is not None and not _sentence_initial(words, i - 1, question)
+                 and before.lower() not in _CALENDAR)
+        if low in _USUALLY_LOWER or named:  # "Today" mid-sentence, or "Theresa May", "USA Today"
+            out[m.start():m.end()] = "_" * len(word)
+    return "".join(out)
+
+
+def _sentence_initial(words: list[re.Match[str]], i: int, text: str) -> bool:
+    return i == 0 or bool(re.search(r"[.!?:]\s*$", text[words[i - 1].end():words[i].start()]))
+
+
 _TIME_WORDS = re.compile(
     r"\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + "|" + "|".join(_WEEKDAYS)
     + r"|yesterday|today|tonight|week|weekend|month|year|latest|recent|recently|early|late|since|past|last"
@@ -121,4 +157,12 @@ _TIME_WORDS = re.compile(
 
 def strip_time_words(question: str) -> str:
     """The question without its time words, for matching content ("Kursk last week" -> "Kursk")."""
-    return re.sub(r"\s{2,}", " ", _TIME_WORDS.sub(" ", question)).strip()
+    masked = _without_names(question)
+    kept = []
+    last = 0
+    for m in _TIME_WORDS.finditer(masked):
+        kept.append(question[last:m.start()])
+        kept.append(" ")
+        last = m.end()
+    kept.append(question[last:])
+    return re.sub(r"\s{2,}", " ", "".join(kept)).strip()
