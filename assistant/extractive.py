@@ -29,6 +29,7 @@ MIN_COVERAGE = 0.35  # tuned on 120 RealTime QA 2023 questions (README, "Evaluat
 NEW_NAME_BONUS = 0.1
 RANK_BONUS = 0.03  # a sentence from a better-ranked passage wins a tie
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
+WORD_BUDGET = 60  # a further sentence joins an answer only while it stays within this many words
 
 _SAY = re.compile(
     r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
@@ -203,7 +204,11 @@ class ExtractiveAnswerer:
                 break
             if c.score >= 0.85 * best.score and c.coverage >= MIN_COVERAGE and not _overlaps(c, chosen):
                 chosen.append(c)
-        return self._compose(chosen, lead=None)
+        composed = self._compose(chosen, lead=None)
+        while len(chosen) > 1 and len(composed[0].split()) > WORD_BUDGET:
+            chosen.pop()
+            composed = self._compose(chosen, lead=None)
+        return composed
 
     def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> tuple[str, list[Citation], bool] | None:
         assert info.speaker is not None
@@ -326,6 +331,8 @@ def _attribution(p: Passage, speaker: str | None) -> str:
     when = p.published_iso or "date unknown"
     if speaker:
         return f"{speaker}, as reported by {outlet} ({when}):"
+    if p.title:  # the story's own headline: which story it is, often the answer in brief
+        return f"According to {outlet} ({when}), “{p.title}”:"
     return f"According to {outlet} ({when}):"
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
 import pytest
 
+from assistant import extractive
 from assistant.citations import verify_answer
-from assistant.service import Newsdesk
+from assistant.embeddings import LocalMiniLM
+from assistant.service import Newsdesk, open_newsdesk
+from assistant.store import Store
 from assistant.text import find_verbatim
+from ingest.pipeline import ingest_paths
+
+from .conftest import make_settings
 
 TYKHYI = "Ukraine is not interested in taking the territory of the Kursk region, but we want to protect the lives of our people"
 
@@ -64,3 +74,31 @@ def test_questions_the_stories_do_not_cover_are_refused(seed_desk: Newsdesk, que
     assert answer.refused, answer.answer
     assert answer.citations == []
     assert "[" not in answer.answer
+
+
+def test_a_general_answer_names_the_story_and_stays_short(seed_desk: Newsdesk) -> None:
+    answer = seed_desk.ask("How many settlements do Ukrainian forces control?")
+    title = seed_desk.store.passages([answer.citations[0].chunk_id])[answer.citations[0].chunk_id].title
+    assert answer.answer.startswith(f"According to The Associated Press (date unknown), “{title}”: ")
+
+
+def test_a_second_sentence_joins_only_within_the_word_budget(
+    tmp_path: Path, embedder: LocalMiniLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stories = [
+        {"title": f"Harbour story {i}", "url": f"https://g.example/{i}", "published": "2024-08-1{i}",
+         "source": "Gazette", "text": f"The harbour in Portsmouth closed on day {i} because a winter storm broke "
+         "a long stretch of the old sea wall, flooded the quay and left several fishing boats stranded on the "
+         "mud, harbour officials said in a statement on Tuesday evening."}
+        for i in (1, 2)
+    ]
+    (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
+    settings = make_settings(tmp_path / "d")
+    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    desk = open_newsdesk(settings, embedder=embedder)
+    question = "Why did the harbour in Portsmouth close?"
+    short = desk.ask(question, as_of=dt.date(2024, 8, 20))
+    assert len(short.citations) == 1 and len(short.answer.split()) <= extractive.WORD_BUDGET
+    monkeypatch.setattr(extractive, "WORD_BUDGET", 200)
+    long = desk.ask(question, as_of=dt.date(2024, 8, 20))
+    assert len(long.citations) == 2 and len(long.answer.split()) > 60
