@@ -326,13 +326,17 @@ class ExtractiveAnswerer:
         return text, citations, False
 
 
+_NO_BRACKETS = str.maketrans("[]", "()")
+
+
 def _attribution(p: Passage, speaker: str | None) -> str:
     outlet = p.source or "an unattributed story"
     when = p.published_iso or "date unknown"
     if speaker:
         return f"{speaker}, as reported by {outlet} ({when}):"
     if p.title:  # the story's own headline: which story it is, often the answer in brief
-        return f"According to {outlet} ({when}), “{p.title}”:"
+        title = " ".join(p.title.split()).translate(_NO_BRACKETS)  # "[2]" in it would read as a citation
+        return f"According to {outlet} ({when}), “{title}”:"
     return f"According to {outlet} ({when}):"
 
 

@@ -102,3 +102,13 @@ def test_a_second_sentence_joins_only_within_the_word_budget(
     monkeypatch.setattr(extractive, "WORD_BUDGET", 200)
     long = desk.ask(question, as_of=dt.date(2024, 8, 20))
     assert len(long.citations) == 2 and len(long.answer.split()) > 60
+
+
+def test_a_headline_with_brackets_is_not_read_as_a_citation(tmp_path: Path, embedder: LocalMiniLM) -> None:
+    story = {"title": "Harbour shut [1] [VIDEO]", "url": "https://g.example/1", "published": "2024-08-12",
+             "source": "Gazette", "text": "The harbour in Portsmouth closed because a storm broke the sea wall."}
+    (tmp_path / "s.jsonl").write_text(json.dumps(story))
+    settings = make_settings(tmp_path / "d")
+    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    answer = open_newsdesk(settings, embedder=embedder).ask("Why did the harbour in Portsmouth close?")
+    assert not answer.refused and "“Harbour shut (1) (VIDEO)”" in answer.answer
