@@ -139,8 +139,11 @@ def _rss_peak_of(pid: int) -> float:
     return 0.0
 
 
-def bench_serve(data_dir: Path, clients: int, duration: float, questions: list[str], port: int) -> dict[str, Any]:
-    """Start `newsdesk serve` on 127.0.0.1, load it with concurrent /v1/ask clients, report figures."""
+def bench_serve(
+    data_dir: Path, clients: int, duration: float, questions: list[tuple[str, str | None]], port: int
+) -> dict[str, Any]:
+    """Start `newsdesk serve` on 127.0.0.1, load it with concurrent /v1/ask clients, report figures.
+    Each question is (text, reference date or None for today)."""
     import httpx
 
     env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_LLM_ENABLED": "false"}
@@ -165,10 +168,10 @@ def bench_serve(data_dir: Path, clients: int, duration: float, questions: list[s
                 for i in itertools.count(n):
                     if time.perf_counter() >= stop_at:
                         return
-                    q = questions[i % len(questions)]
+                    q, as_of = questions[i % len(questions)]
                     t = time.perf_counter()
                     try:
-                        r = http.post("/v1/ask", json={"question": q})
+                        r = http.post("/v1/ask", json={"question": q, "as_of": as_of})
                         ok = r.status_code == 200
                         body = r.json() if ok else None
                     except httpx.HTTPError as exc:

@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = bench.add_parser("serve", help="API load test (extractive answers)")
     b.add_argument("--clients", type=int, default=8)
     b.add_argument("--duration", type=float, default=60, help="seconds (default 60)")
-    b.add_argument("--questions", type=Path, help="questions JSONL ({question}); default: a built-in list")
+    b.add_argument("--questions", type=Path,
+                   help="questions JSONL ({question} and optionally {date}: the question's reference date, as "
+                   "in eval); default: a built-in list")
     b.add_argument("--port", type=int, default=7899)
 
     p = sub.add_parser("stats", help="what is in the index")
@@ -311,10 +313,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         _print_json(benchmarks.bench_ingest(args.articles, args.limit, _parse_map(args.map)))
         return 0
     settings = _settings(args)
-    questions = benchmarks.DEFAULT_QUESTIONS
+    questions: list[tuple[str, str | None]] = [(q, None) for q in benchmarks.DEFAULT_QUESTIONS]
     if args.questions:
         with args.questions.open(encoding="utf-8") as f:
-            questions = [json.loads(line)["question"] for line in f if line.strip()]
+            rows = [json.loads(line) for line in f if line.strip()]
+        questions = [(row["question"], row.get("date")) for row in rows]
     _print_json({"data_dir": str(settings.data_dir),
                  **benchmarks.bench_serve(settings.data_dir, args.clients, args.duration, questions, args.port)})
     return 0
