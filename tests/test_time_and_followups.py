@@ -10,7 +10,7 @@ import pytest
 
 from assistant.embeddings import LocalMiniLM
 from assistant.followup import carry_over
-from assistant.service import open_newsdesk
+from assistant.service import Newsdesk, open_newsdesk
 from assistant.store import Filters, Store
 from assistant.timeframe import read_timeframe, strip_time_words
 from ingest.pipeline import ingest_paths
@@ -172,7 +172,7 @@ def test_a_reversed_date_range_is_refused_everywhere_with_one_message() -> None:
     assert Filters.between(D(2024, 1, 1), None, ["AP"]) == Filters(since=D(2024, 1, 1), sources=("AP",))
 
 
-def _harbour_desk(tmp_path: Path, embedder: LocalMiniLM, stories: list[dict[str, str]], **overrides: object):
+def _harbour_desk(tmp_path: Path, embedder: LocalMiniLM, stories: list[dict[str, str]], **overrides: object) -> Newsdesk:
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     settings = make_settings(tmp_path / "d", **overrides)
     ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
