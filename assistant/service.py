@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import time
@@ -149,7 +150,7 @@ class Newsdesk:
         if any(c.published and (since is None or c.published >= since) and c.published <= until for c in citations):
             return ""
         span = f"{since} to {until}" if since else f"up to {until}"
-        what = timeframe.phrase or "in that time"
+        what = _CALENDAR_WORD.sub(lambda m: m.group(0).capitalize(), timeframe.phrase or "in that time")
         return f"\n\n(None of these stories is dated {what}, {span}: they are the best matches from other dates.)"
 
     def warm_up(self) -> None:
@@ -164,6 +165,10 @@ class Newsdesk:
         if self.llm_answerer:
             return self.llm_answerer.condense(question, history)
         return carry_over(question, [text for role, text in history if role == "user"])
+
+
+_CALENDAR_WORD = re.compile(r"\b(?:" + "|".join(n.lower() for n in (*calendar.month_name[1:], *calendar.day_name))
+                            + r")\b")
 
 
 def _pieces(text: str) -> Iterator[str]:

@@ -199,6 +199,10 @@ def test_a_window_in_the_question_is_a_preference_and_the_answer_says_when_nothi
     streamed = "".join(x for x in desk.ask_stream("Why did the harbour in Portsmouth close last week?",
                                                   as_of=AS_OF) if isinstance(x, str))
     assert streamed == answer.answer
+    august = desk.ask("Why did the harbour in Portsmouth close in August?", as_of=D(2024, 9, 20))
+    assert august.citations[0].published == "2024-07-29"  # the harbour story is from July: the note says so
+    assert august.answer.endswith("(None of these stories is dated in August, 2024-08-01 to 2024-08-31: they are "
+                                  "the best matches from other dates.)")
     bakery = desk.ask("Why did the bakery in Leeds win a prize last week?", as_of=AS_OF)
     assert bakery.citations[0].published == "2024-08-16" and "None of these stories" not in bakery.answer
     # explicit dates stay strict
