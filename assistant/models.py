@@ -108,6 +108,10 @@ class Citation(BaseModel):
     published: str | None = Field(None, description="YYYY-MM-DD, or null when the story has no date.")
     quote: str
 
+    @property
+    def published_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.published) if self.published else None
+
 
 class Answer(BaseModel):
     """What ``ask`` returns: text with [n] markers, the citations they point at, and timings."""

@@ -75,13 +75,8 @@ class HybridSearch:
         """
         k = k or self.settings.top_k
         explicit = filters or Filters()
-        window: tuple[dt.date | None, dt.date | None] | None = None
-        if (timeframe is not None and (timeframe.since or timeframe.until) and not explicit.dated
-                and self.settings.window_weight > 0):
-            window = (timeframe.since, timeframe.until)
-            filters = effective_filters(explicit, None, as_of)
-        else:
-            filters = effective_filters(explicit, timeframe, as_of)
+        window = self.preferred_window(timeframe, explicit)
+        filters = effective_filters(explicit, None if window else timeframe, as_of)
         # "latest" weighs recency strongly; a question with no time words mildly (settings.recency_weight);
         # a question with a window ("last week", "in 2023") not at all: the window already says when.
         if timeframe and timeframe.recent:
@@ -97,7 +92,7 @@ class HybridSearch:
         t1 = time.perf_counter()
         lists = [self._ranked(query, vector, n, filters)]
         if window is not None:  # the window's own best, which a search of everything may not reach
-            inside = effective_filters(explicit, TimeFrame(*window), as_of)
+            inside = effective_filters(explicit, window, as_of)
             lists.append(self._ranked(query, vector, n, replace(inside, include_undated=False)))
         t2 = time.perf_counter()
 
@@ -120,7 +115,7 @@ class HybridSearch:
         reference = as_of or dt.date.today()
         for cid, p in passages.items():
             if window is not None:
-                gap = _days_outside(p.published, window)
+                gap = window.days_outside(p.published)
                 if gap is not None:
                     fused[cid] *= 1.0 + self.settings.window_weight * math.exp(-gap / self.settings.window_days)
             elif p.published is None and filters.dated:
@@ -150,24 +145,20 @@ class HybridSearch:
         }
         return out
 
+    def preferred_window(self, timeframe: TimeFrame | None, explicit: Filters | None) -> TimeFrame | None:
+        """The question's time window when it is a preference rather than a filter: it has one, no
+        explicit dates were given (those are strict), and ``settings.window_weight`` is not 0."""
+        if (timeframe is None or not timeframe.window or (explicit is not None and explicit.dated)
+                or self.settings.window_weight <= 0):
+            return None
+        return timeframe
+
     def _ranked(
         self, query: str, vector: list[float], n: int, filters: Filters
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         dense = self.store.dense_search(vector, n, filters)
         lexical = self.store.lexical_search(query, n * (1 if not filters.sources else 4), filters)
         return dense, lexical
-
-
-def _days_outside(published: dt.date | None, window: tuple[dt.date | None, dt.date | None]) -> int | None:
-    """Days between a story's date and the window (0 inside it); None for an undated story."""
-    if published is None:
-        return None
-    since, until = window
-    if since and published < since:
-        return (since - published).days
-    if until and published > until:
-        return (published - until).days
-    return 0
 
 
 class NewsRetriever(BaseRetriever):

@@ -141,14 +141,13 @@ class Newsdesk:
     ) -> str:
         """A question's own window is a preference (``settings.window_weight``): when none of the
         stories cited lies inside it, the answer ends by saying so."""
-        if not citations or not (timeframe.since or timeframe.until) or self.settings.window_weight <= 0:
+        window = self.search_engine.preferred_window(timeframe, filters)
+        if not citations or window is None:
             return ""
-        if filters is not None and filters.dated:
+        if any(window.days_outside(c.published_date) == 0 for c in citations):
             return ""
-        since = timeframe.since.isoformat() if timeframe.since else None
-        until = min(timeframe.until or as_of, as_of).isoformat()
-        if any(c.published and (since is None or c.published >= since) and c.published <= until for c in citations):
-            return ""
+        since = window.since.isoformat() if window.since else None
+        until = min(window.until or as_of, as_of).isoformat()
         span = f"{since} to {until}" if since else f"up to {until}"
         what = _CALENDAR_WORD.sub(lambda m: m.group(0).capitalize(), timeframe.phrase or "in that time")
         return f"\n\n(None of these stories is dated {what}, {span}: they are the best matches from other dates.)"

@@ -35,6 +35,20 @@ class TimeFrame:
     def empty(self) -> bool:
         return self.since is None and self.until is None and not self.recent
 
+    @property
+    def window(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def days_outside(self, published: dt.date | None) -> int | None:
+        """Days between a story's date and the window (0 inside it); None for an undated story."""
+        if published is None:
+            return None
+        if self.since and published < self.since:
+            return (self.since - published).days
+        if self.until and published > self.until:
+            return (published - self.until).days
+        return 0
+
 
 def _month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
@@ -132,8 +146,7 @@ def _without_names(question: str) -> str:
         low = word.lower().rstrip(".")
         if low not in _USUALLY_LOWER and low not in _CALENDAR:
             continue
-        sentence_start = i == 0 or bool(re.search(r"[.!?:]\s*$", question[words[i - 1].end():m.start()]))
-        if sentence_start or not word[0].isupper():
+        if _sentence_initial(words, i, question) or not word[0].isupper():
             continue
         before = words[i - 1].group(0) if i else ""
         named = (_NAME_WORD.fullmatch(before) is not None and not _sentence_initial(words, i - 1, question)
