@@ -13,13 +13,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import __version__
 from assistant.config import Settings
 from assistant.errors import InputError, NewsdeskError
 from assistant.models import Answer
-from assistant.store import Filters
+
+if TYPE_CHECKING:
+    from assistant.service import Filters
 
 __all__ = ["main", "build_parser"]
 
@@ -157,15 +159,11 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.embeddings import make_embeddings
-    from assistant.store import Store
-    from ingest.pipeline import ingest_paths
+    from assistant.service import open_newsdesk
 
-    settings = _settings(args)
     field_map = _parse_map(args.map)
-    store = Store(settings)
-    report = ingest_paths(args.paths, store, make_embeddings(settings), settings, field_map=field_map,
-                          progress=False if args.no_progress else _progress())
+    report = open_newsdesk(_settings(args)).ingest(args.paths, field_map=field_map,
+                                                   progress=False if args.no_progress else _progress())
     data = report.to_dict()
     if args.json:
         _print_json(data)
@@ -184,6 +182,8 @@ def _progress() -> bool | Literal["lines"]:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
+    from assistant.service import Filters
+
     return Filters.between(args.since, args.until, args.source)
 
 
@@ -206,7 +206,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _warn_if_empty(nd: Any) -> None:
-    if nd.store.chunk_count() == 0:
+    if nd.chunk_count() == 0:
         print(f"newsdesk: the index in {nd.settings.data_dir} is empty; add stories with `newsdesk ingest PATH`",
               file=sys.stderr)
 
@@ -238,7 +238,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from assistant.service import open_newsdesk
+    from assistant.service import Final, open_newsdesk
 
     nd = open_newsdesk(_settings(args))
     _warn_if_empty(nd)
@@ -254,10 +254,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
         answer = None
         try:
             for event in nd.ask_stream(question, history=history, filters=_filters(args), as_of=args.as_of):
-                if isinstance(event, Answer):
-                    answer = event
+                if isinstance(event, Final):
+                    answer = event.answer
                 else:
-                    print(event, end="", flush=True)
+                    print(event.text, end="", flush=True)
         except NewsdeskError as exc:
             print(f"\nnewsdesk: error: {exc}", file=sys.stderr)
             continue
@@ -274,11 +274,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.embeddings import make_embeddings
-    from assistant.evaluation import evaluate, load_questions
-    from assistant.service import Newsdesk
-    from assistant.store import Store
-    from ingest.pipeline import ingest_paths
+    from benchmarks.evaluation import run_eval
 
     settings = _settings(args)
     if not args.data_dir and "NEWSDESK_DATA_DIR" not in os.environ:
@@ -286,26 +282,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for path in (args.articles, args.questions):
         if not path.exists():
             raise InputError(f"{path}: no such file")
-    store = Store(settings)
-    embedder = make_embeddings(settings)
-    report = ingest_paths([args.articles], store, embedder, settings, field_map=_parse_map(args.map),
-                          progress=_progress())
-    desk = Newsdesk(settings=settings, store=store, embedder=embedder)
-    questions = list(load_questions(args.questions, args.limit))
-    with args.predictions.open("w", encoding="utf-8") as out:
-        result = evaluate(desk, questions, out, progress=sys.stderr.isatty())
-    summary = {
-        "articles_file": str(args.articles), "questions_file": str(args.questions), "mode": desk.mode,
-        "index": {"articles": store.stats()["articles"], "chunks": store.chunk_count(),
-                  "ingest_added": report.added, "ingest_s": round(report.elapsed_s, 1)},
-        **result.summary(), "predictions": str(args.predictions),
-    }
-    _print_json(summary)
+    _print_json(run_eval(settings, args.articles, args.questions, limit=args.limit, predictions=args.predictions,
+                         field_map=_parse_map(args.map), progress=_progress()))
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from assistant import benchmarks
+    from benchmarks import bench as benchmarks
 
     if args.bench == "ingest":
         if not args.articles.exists():
@@ -324,9 +307,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from assistant.store import Store
+    from assistant.service import open_newsdesk
 
-    stats = Store(_settings(args)).stats()
+    stats = open_newsdesk(_settings(args)).stats()
     if args.json:
         _print_json(stats)
     else:
@@ -336,15 +319,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from assistant.store import Store
+    from assistant.service import open_newsdesk
 
-    store = Store(_settings(args))
-    ids = list(args.ids)
-    if args.source or args.before:
-        ids += store.ids_matching(source=args.source, before=args.before)
-    if not ids:
-        raise InputError("nothing to delete: give article ids, --source or --before")
-    removed = store.delete_articles(sorted(set(ids)))
+    removed = open_newsdesk(_settings(args)).delete(args.ids, source=args.source, before=args.before)
     print(f"deleted {removed} article(s)")
     return 0 if removed else 3
 
@@ -352,10 +329,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
-    from assistant.api import create_app
+    from assistant.http.app import create_app
     from assistant.service import open_newsdesk
 
     nd = open_newsdesk(settings)
+    nd.store.recover()
     nd.warm_up()
     host, port = host or settings.host, port or settings.port
     print(f"newsdesk: serving the chat page on http://{host}:{port}/ ({nd.mode} answers; API docs at /docs)",
@@ -369,14 +347,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from assistant.embeddings import make_embeddings
-    from assistant.store import Store
-    from ingest.pipeline import ingest_paths
+    from assistant.service import open_newsdesk
 
     settings = _settings(args)
-    store = Store(settings)
-    report = ingest_paths([SAMPLES_DIR], store, make_embeddings(settings), settings, progress=False)
-    store.close()
+    report = open_newsdesk(settings).ingest([SAMPLES_DIR], progress=False)
     print(f"newsdesk: sample ingested ({report.added} added, {report.unchanged} unchanged) into {settings.data_dir}")
     if report.status != "ok":
         raise NewsdeskError(f"could not ingest the bundled sample: {report.failed}")

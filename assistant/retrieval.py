@@ -8,20 +8,15 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import replace
-from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.config import Settings
+from assistant.index import Filters, Index
 from assistant.models import Passage
-from assistant.store import Filters, Store
-from assistant.timeframe import TimeFrame
+from assistant.question import Question, TimeFrame
 
-__all__ = ["HybridSearch", "NewsRetriever", "RRF_K", "effective_filters"]
+__all__ = ["HybridSearch", "RRF_K", "effective_filters"]
 
 RRF_K = 60
 UNDATED_IN_WINDOW = 0.7  # an undated story can still answer a "last week" question, after dated ones
@@ -45,25 +40,19 @@ def effective_filters(explicit: Filters, timeframe: TimeFrame | None, as_of: dt.
 
 
 class HybridSearch:
-    """Dense + lexical retrieval over a :class:`Store`."""
+    """Dense + lexical retrieval over a :class:`Index`."""
 
-    def __init__(self, store: Store, embedder: Embeddings, settings: Settings) -> None:
+    def __init__(self, store: Index, embedder: Embeddings, settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
         self.last_timings: dict[str, float] = {}
 
     def search(
-        self,
-        query: str,
-        k: int | None = None,
-        filters: Filters | None = None,
-        *,
-        as_of: dt.date | None = None,
-        timeframe: TimeFrame | None = None,
+        self, question: Question, k: int | None = None, filters: Filters | None = None, *,
         per_article_cap: int | None = None,
     ) -> list[Passage]:
-        """The k best passages for ``query``, best first.
+        """The k best passages for ``question`` (its standalone text), best first.
 
         ``filters`` are strict (explicit --since/--until/--source). ``timeframe`` (read from the
         question) is a strong preference (``settings.window_weight``): stories inside its window rank
@@ -73,6 +62,7 @@ class HybridSearch:
         (``settings.recency_weight``) for one with no time words. Nothing published after ``as_of`` is
         returned.
         """
+        query, timeframe, as_of = question.standalone, question.timeframe, question.as_of
         k = k or self.settings.top_k
         explicit = filters or Filters()
         window = self.preferred_window(timeframe, explicit)
@@ -159,37 +149,3 @@ class HybridSearch:
         dense = self.store.dense_search(vector, n, filters)
         lexical = self.store.lexical_search(query, n * (1 if not filters.sources else 4), filters)
         return dense, lexical
-
-
-class NewsRetriever(BaseRetriever):
-    """LangChain retriever over :class:`HybridSearch`; documents carry newsdesk passage metadata."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    search: Any
-    k: int = 6
-    filters: Any = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        passages = self.search.search(query, self.k, self.filters)
-        return [passage_to_document(p) for p in passages]
-
-
-def passage_to_document(p: Passage) -> Document:
-    return Document(
-        page_content=p.text,
-        id=p.chunk_id,
-        metadata={
-            "chunk_id": p.chunk_id,
-            "article_id": p.article_id,
-            "title": p.title,
-            "url": p.url,
-            "source": p.source,
-            "published": p.published_iso,
-            "start": p.start,
-            "end": p.end,
-            "score": p.score,
-        },
-    )

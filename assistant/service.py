@@ -2,39 +2,45 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from assistant.chain import REFUSAL_TEXT, LLMAnswerer
-from assistant.citations import verify_answer
+from assistant.answering.citations import verify_answer
+from assistant.answering.draft import Delta, Final, collect
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.grounding import REFUSAL_TEXT
+from assistant.answering.llm import LLMAnswerer
+from assistant.answering.notes import outside_window_note
 from assistant.config import Settings
-from assistant.embeddings import make_embeddings
 from assistant.errors import InputError
-from assistant.extractive import ExtractiveAnswerer
-from assistant.followup import carry_over
-from assistant.models import Answer, Citation, Passage
+from assistant.index import Filters, Index
+from assistant.index.embeddings import LazyEmbeddings
+from assistant.models import Answer, Passage
+from assistant.question import read_question
 from assistant.retrieval import HybridSearch
-from assistant.store import Filters, Store
-from assistant.timeframe import TimeFrame, read_timeframe
+from ingest.pipeline import IngestReport, ingest_paths
 
-__all__ = ["Newsdesk", "open_newsdesk"]
+__all__ = ["Newsdesk", "open_newsdesk", "Filters", "Answer", "Delta", "Final", "IngestReport", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 2000
 
 
 @dataclass
 class Newsdesk:
-    """Store + embedder + retrieval + answerers, wired once and shared by the CLI, API and page."""
+    """Index + embedder + retrieval + answerers, wired once and shared by the CLI, API and page.
+
+    The edges need nothing else: ask, search, ingest, delete, stats and the article list are here."""
 
     settings: Settings
-    store: Store
+    store: Index
     embedder: Embeddings
     llm: BaseChatModel | None = None
 
@@ -51,8 +57,7 @@ class Newsdesk:
         self, query: str, k: int | None = None, filters: Filters | None = None, *, as_of: dt.date | None = None
     ) -> list[Passage]:
         _check_question(query)
-        as_of = as_of or dt.date.today()
-        return self.search_engine.search(query, k, filters, as_of=as_of, timeframe=read_timeframe(query, as_of))
+        return self.search_engine.search(read_question(query, as_of=as_of), k, filters)
 
     def ask(
         self,
@@ -68,12 +73,7 @@ class Newsdesk:
         standalone question (by the LLM, or by carrying over names and time frame without one).
         ``as_of`` is the reference date for "last week" and friends (default: today).
         """
-        final = None
-        for event in self.ask_stream(question, history=history, filters=filters, as_of=as_of, deltas=False):
-            if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+        return collect(self.ask_stream(question, history=history, filters=filters, as_of=as_of, deltas=False))
 
     def ask_stream(
         self,
@@ -83,50 +83,46 @@ class Newsdesk:
         filters: Filters | None = None,
         as_of: dt.date | None = None,
         deltas: bool = True,
-    ) -> Iterator[str | Answer]:
-        """Like :meth:`ask`, streaming: text pieces of the answer as they are ready (each already
-        verified), then the final :class:`Answer`. Its ``answer`` text is what the pieces add up to."""
+    ) -> Iterator[Delta | Final]:
+        """Like :meth:`ask`, streaming: :class:`Delta` pieces of the answer as they are ready (each
+        already verified), then :class:`Final` with the answer, whose text the pieces add up to."""
         _check_question(question)
-        as_of = as_of or dt.date.today()
         t0 = time.perf_counter()
-        standalone = self.standalone_question(question, history or [])
+        condense = self.llm_answerer.condense if self.llm_answerer else None
+        asked = read_question(question, history, as_of, condense=condense)
         t1 = time.perf_counter()
-        timeframe = read_timeframe(standalone, as_of)
-        passages = self.search_engine.search(standalone, self.settings.top_k, filters, as_of=as_of,
-                                             timeframe=timeframe)
+        passages = self.search_engine.search(asked, self.settings.top_k, filters)
         t2 = time.perf_counter()
         streamed = ""
         if self.llm_answerer and deltas:
-            result = None
-            for item in self.llm_answerer.stream(standalone, passages, as_of):
-                if isinstance(item, str):
-                    streamed += item
+            draft = None
+            for item in self.llm_answerer.stream(asked.standalone, passages, asked.as_of):
+                if isinstance(item, Delta):
+                    streamed += item.text
                     yield item
                 else:
-                    result = item
-            assert result is not None
-            text, citations, refused = result
+                    draft = item
+            assert draft is not None
+        elif self.llm_answerer:
+            draft = self.llm_answerer.answer(asked.standalone, passages, asked.as_of)
         else:
-            if self.llm_answerer:
-                text, citations, refused = self.llm_answerer.answer(standalone, passages, as_of)
-            else:
-                text, citations, refused = self.extractive.answer(standalone, passages)
+            draft = self.extractive.answer(asked, passages)
         t3 = time.perf_counter()
-        note = "" if refused else self._outside_window_note(timeframe, filters, citations, as_of)
-        text += note
-        answer = Answer(question=question, answer=text, refused=refused, citations=citations)
-        if standalone != question:
-            answer.standalone_question = standalone
+        window = self.search_engine.preferred_window(asked.timeframe, filters)
+        note = "" if draft.refused or window is None else outside_window_note(window, draft.citations, asked.as_of)
+        answer = Answer(question=question, answer=draft.text + note, refused=draft.refused, citations=draft.citations)
+        if asked.rewritten:
+            answer.standalone_question = asked.standalone
         problems = verify_answer(answer, self.store)
         if problems:  # never show evidence that does not check out
             answer = Answer(question=question, answer=REFUSAL_TEXT, refused=True)
         t4 = time.perf_counter()
         if deltas and not streamed:
-            yield from _pieces(answer.answer)
+            yield from (Delta(piece) for piece in _pieces(answer.answer))
         elif deltas and problems:  # what was streamed did not survive the final check: say so
-            yield "\n\n" + answer.answer
+            yield Delta("\n\n" + answer.answer)
         elif deltas and note:
-            yield note
+            yield Delta(note)
         answer.timings_ms = {
             "condense": round((t1 - t0) * 1000, 2),
             "retrieve": round((t2 - t1) * 1000, 2),
@@ -134,23 +130,7 @@ class Newsdesk:
             "verify": round((t4 - t3) * 1000, 2),
             "total": round((t4 - t0) * 1000, 2),
         }
-        yield answer
-
-    def _outside_window_note(
-        self, timeframe: TimeFrame, filters: Filters | None, citations: list[Citation], as_of: dt.date
-    ) -> str:
-        """A question's own window is a preference (``settings.window_weight``): when none of the
-        stories cited lies inside it, the answer ends by saying so."""
-        window = self.search_engine.preferred_window(timeframe, filters)
-        if not citations or window is None:
-            return ""
-        if any(window.days_outside(c.published_date) == 0 for c in citations):
-            return ""
-        since = window.since.isoformat() if window.since else None
-        until = min(window.until or as_of, as_of).isoformat()
-        span = f"{since} to {until}" if since else f"up to {until}"
-        what = _CALENDAR_WORD.sub(lambda m: m.group(0).capitalize(), timeframe.phrase or "in that time")
-        return f"\n\n(None of these stories is dated {what}, {span}: they are the best matches from other dates.)"
+        yield Final(answer)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,
@@ -158,16 +138,33 @@ class Newsdesk:
         self.store.lexical_index()
         self.store.dense_search(self.embedder.embed_query("warm up"), 1, Filters())
 
-    def standalone_question(self, question: str, history: list[tuple[str, str]]) -> str:
-        if not history:
-            return question
-        if self.llm_answerer:
-            return self.llm_answerer.condense(question, history)
-        return carry_over(question, [text for role, text in history if role == "user"])
+    # -- the collection ------------------------------------------------------------------------
 
+    def ingest(
+        self, paths: list[Path | str], *, field_map: dict[str, str] | None = None,
+        progress: bool | Literal["lines"] = False,
+    ) -> IngestReport:
+        """Add files, folders and URLs to the index (see :func:`ingest.pipeline.ingest_paths`)."""
+        return ingest_paths(paths, self.store, self.embedder, self.settings, field_map=field_map, progress=progress)
 
-_CALENDAR_WORD = re.compile(r"\b(?:" + "|".join(n.lower() for n in (*calendar.month_name[1:], *calendar.day_name))
-                            + r")\b")
+    def delete(self, ids: Sequence[str] = (), *, source: str | None = None, before: dt.date | None = None) -> int:
+        """Delete articles by id, by outlet, or published before a day. Returns how many existed."""
+        self.store.recover()
+        wanted = list(ids)
+        if source or before:
+            wanted += self.store.ids_matching(source=source, before=before)
+        if not wanted:
+            raise InputError("nothing to delete: give article ids, --source or --before")
+        return self.store.delete_articles(sorted(set(wanted)))
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def articles(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        return self.store.list_articles(limit, offset)
+
+    def chunk_count(self) -> int:
+        return self.store.chunk_count()
 
 
 def _pieces(text: str) -> Iterator[str]:
@@ -184,6 +181,7 @@ def _check_question(question: str) -> None:
 
 
 def open_newsdesk(settings: Settings, *, embedder: Embeddings | None = None, llm: BaseChatModel | None = None) -> Newsdesk:
-    """Open the index under ``settings.data_dir`` (or the Chroma server) with the configured models."""
-    store = Store(settings)
-    return Newsdesk(settings=settings, store=store, embedder=embedder or make_embeddings(settings), llm=llm)
+    """The index under ``settings.data_dir`` (or the Chroma server) with the configured models; the
+    index opens on first use."""
+    store = Index(settings)
+    return Newsdesk(settings=settings, store=store, embedder=embedder or LazyEmbeddings(settings), llm=llm)

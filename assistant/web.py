@@ -12,9 +12,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import InputError, NewsdeskError
-from assistant.models import Answer
-from assistant.service import Newsdesk
-from assistant.store import Filters
+from assistant.service import Answer, Filters, Final, Newsdesk
 
 __all__ = ["build_page", "answer_markdown", "sources_html", "PAGE_CSS"]
 
@@ -73,7 +71,7 @@ def sources_html(answer: Answer | None) -> str:
 
 
 def stats_markdown(newsdesk: Newsdesk) -> str:
-    st = newsdesk.store.stats()
+    st = newsdesk.stats()
     span = f"{st['published_from']} to {st['published_to']}" if st["published_from"] else "no dated stories"
     return (f"**{st['articles']}** stories, **{st['chunks']}** passages, {len(st['sources'])} outlets; "
             f"{span}; {st['undated_articles']} undated. Answers: {newsdesk.mode}.")
@@ -90,7 +88,7 @@ def _date_or_none(value: str | None) -> dt.date | None:
 
 
 def build_page(newsdesk: Newsdesk) -> gr.Blocks:
-    """The Blocks app; the caller mounts it (see :func:`assistant.api.create_app`)."""
+    """The Blocks app; the caller mounts it (see :func:`assistant.http.app.create_app`)."""
 
     def respond(
         message: str, chat: list[dict[str, Any]], since: str, until: str, sources: list[str] | None
@@ -106,11 +104,11 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
         try:
             filters = Filters.between(_date_or_none(since), _date_or_none(until), sources or ())
             for event in newsdesk.ask_stream(message, history=history, filters=filters):
-                if isinstance(event, Answer):
-                    chat[-1] = {"role": "assistant", "content": answer_markdown(event)}
-                    yield "", chat, sources_html(event)
+                if isinstance(event, Final):
+                    chat[-1] = {"role": "assistant", "content": answer_markdown(event.answer)}
+                    yield "", chat, sources_html(event.answer)
                 else:
-                    shown += event
+                    shown += event.text
                     chat[-1] = {"role": "assistant", "content": _escape_md(shown)}
                     yield "", chat, sources_html(None)
         except NewsdeskError as exc:
@@ -120,7 +118,7 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
     def upload(files: list[Any] | None) -> tuple[str, str, Any]:
         if not files:
             return "No files chosen.", stats_markdown(newsdesk), gr.update()
-        from assistant.ingest_edge import ingest_files
+        from assistant.http.uploads import ingest_files
 
         report = ingest_files(newsdesk, [Path(getattr(f, "name", f)) for f in files])
         failed = "".join(f"\n- {_escape_md(x['source'])}: {_escape_md(x['reason'])}" for x in report["failed"])
@@ -162,4 +160,4 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
 
 
 def _outlets(newsdesk: Newsdesk) -> list[str]:
-    return [s for s in newsdesk.store.stats()["sources"] if s != "unknown"]
+    return [s for s in newsdesk.stats()["sources"] if s != "unknown"]

@@ -39,7 +39,7 @@ def main() -> None:
         sigs[row["id"]] = signature(row["text"])
         index.add(row["id"], sigs[row["id"]])
     by_id = {row["id"]: row for row in rows}
-    bands: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+    bands: dict[str, list[tuple[str, str, float, float]]] = defaultdict(list)
     seen = set()
     for aid, sig in sigs.items():
         for other in index.candidates(sig):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from assistant.index.tokens import get_encoding
 from assistant.models import Article, Chunk
 from assistant.text import sentences
-from assistant.tokens import get_encoding
 
 __all__ = ["chunk_article"]
 

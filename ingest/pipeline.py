@@ -1,7 +1,7 @@
 """The ingest pipeline: files -> raw docs -> articles -> chunks (+ quotes) -> vectors -> the index.
 
 A broken input is reported and skipped; everything else in the batch is ingested. Articles are
-written in batches through :meth:`Store.add_many`, whose protocol keeps the index consistent if the
+written in batches through :meth:`Index.add_many`, whose protocol keeps the index consistent if the
 process is killed at any moment (a re-run then finishes the job).
 """
 
@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.errors import IngestError
+from assistant.index import Index
 from assistant.models import Article, Chunk, Quote, embedding_text
-from assistant.store import Store
 from ingest.chunking import chunk_article
 from ingest.clean import html_fragment_to_text, html_to_article
 from ingest.dedupe import NearDuplicates, signature
@@ -126,7 +126,7 @@ class _Batch:
         self.by_text_hash[article.text_hash] = article.id
 
 
-def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestReport) -> None:
+def _flush(batch: _Batch, store: Index, embedder: Embeddings, report: IngestReport) -> None:
     if not batch.items:
         return
     texts = [embedding_text(a.title, c.text, c.index) for a, chunks, _, _ in batch.items for c in chunks]
@@ -160,7 +160,7 @@ def _flush(batch: _Batch, store: Store, embedder: Embeddings, report: IngestRepo
 
 def ingest_articles(
     articles: Iterable[Article | IngestError],
-    store: Store,
+    store: Index,
     embedder: Embeddings,
     settings: Settings,
     report: IngestReport,
@@ -169,6 +169,7 @@ def ingest_articles(
 
     A duplicate is not indexed again; it is recorded as a copy of the article already stored, so the
     outlets that carried a syndicated story are all known."""
+    store.recover()  # a crashed earlier run's half-written articles are removed, so they are ingested again
     batch = _Batch()
     near = NearDuplicates()
     near.load(store.signatures())
@@ -292,7 +293,7 @@ def _duration(seconds: float) -> str:
 
 def ingest_paths(
     paths: list[Path | str],
-    store: Store,
+    store: Index,
     embedder: Embeddings,
     settings: Settings,
     *,

@@ -15,9 +15,9 @@ import pytest
 
 import assistant  # noqa: F401 - offline switches first
 from assistant.config import Settings
-from assistant.embeddings import LocalMiniLM
+from assistant.index import Index
+from assistant.index.embeddings import LocalMiniLM
 from assistant.service import Newsdesk, open_newsdesk
-from assistant.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "ingest" / "samples" / "kursk-ap.txt"
@@ -56,7 +56,7 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLM) 
 
     data = tmp_path_factory.mktemp("seed") / "data"
     s = make_settings(data)
-    store = Store(s)
+    store = Index(s)
     report = ingest_paths([SAMPLE], store, embedder, s, progress=False)
     assert report.added == 1, report.to_dict()
     store.close()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import extractive
-from assistant.citations import verify_answer
-from assistant.embeddings import LocalMiniLM
+from assistant.answering import extractive
+from assistant.answering.citations import verify_answer
+from assistant.index import Index
+from assistant.index.embeddings import LocalMiniLM
 from assistant.service import Newsdesk, open_newsdesk
-from assistant.store import Store
 from assistant.text import find_verbatim
 from ingest.pipeline import ingest_paths
 
@@ -94,7 +94,7 @@ def test_a_second_sentence_joins_only_within_the_word_budget(
     ]
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     settings = make_settings(tmp_path / "d")
-    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    ingest_paths([tmp_path / "s.jsonl"], Index(settings), embedder, settings, progress=False)
     desk = open_newsdesk(settings, embedder=embedder)
     question = "Why did the harbour in Portsmouth close?"
     short = desk.ask(question, as_of=dt.date(2024, 8, 20))
@@ -109,6 +109,6 @@ def test_a_headline_with_brackets_is_not_read_as_a_citation(tmp_path: Path, embe
              "source": "Gazette", "text": "The harbour in Portsmouth closed because a storm broke the sea wall."}
     (tmp_path / "s.jsonl").write_text(json.dumps(story))
     settings = make_settings(tmp_path / "d")
-    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    ingest_paths([tmp_path / "s.jsonl"], Index(settings), embedder, settings, progress=False)
     answer = open_newsdesk(settings, embedder=embedder).ask("Why did the harbour in Portsmouth close?")
     assert not answer.refused and "“Harbour shut (1) (VIDEO)”" in answer.answer

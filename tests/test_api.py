@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from assistant.api import create_app
+from assistant.http.app import create_app
 from assistant.service import Newsdesk
 
 from .conftest import ServerThread

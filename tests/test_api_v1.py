@@ -9,8 +9,8 @@ import httpx
 import openai
 import pytest
 
-from assistant.api import create_app
-from assistant.embeddings import LocalMiniLM
+from assistant.http.app import create_app
+from assistant.index.embeddings import LocalMiniLM
 from assistant.service import Newsdesk, open_newsdesk
 
 from .conftest import SAMPLE, ServerThread, make_settings

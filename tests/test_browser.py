@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from assistant.api import create_app
+from assistant.http.app import create_app
 from assistant.service import Newsdesk
 
 from .conftest import ARTIFACTS, ServerThread

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.benchmarks import wait_until_ready
-from assistant.embeddings import LocalMiniLM
+from assistant.index import Index
+from assistant.index.embeddings import LocalMiniLM
 from assistant.service import open_newsdesk
-from assistant.store import Store
+from benchmarks.bench import wait_until_ready
 from ingest.pipeline import ingest_paths
 
 from .conftest import SAMPLE, free_port, make_settings
@@ -40,7 +40,7 @@ def test_chroma_server_gives_the_same_answers_as_embedded(tmp_path: Path, embedd
         answers = {}
         for mode, extra in (("embedded", {}), ("server", {"chroma_url": f"http://127.0.0.1:{port}"})):
             settings = make_settings(tmp_path / mode, **extra)
-            report = ingest_paths([SAMPLE], Store(settings), embedder, settings, progress=False)
+            report = ingest_paths([SAMPLE], Index(settings), embedder, settings, progress=False)
             assert report.added == 1
             desk = open_newsdesk(settings, embedder=embedder)
             answers[mode] = [desk.ask(q).model_dump(exclude={"timings_ms"}) for q in QUESTIONS]

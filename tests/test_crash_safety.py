@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.store import Store
+from assistant.index import Index
 
 from .conftest import make_settings
 
@@ -66,17 +66,17 @@ def test_random_sigkills_leave_a_consistent_index(tmp_path: Path) -> None:
     final = json.loads(done.stdout)
     assert final["status"] == "ok"
 
-    store = Store(make_settings(data))
+    store = Index(make_settings(data))
     stats = store.stats()
     assert stats["articles"] == ARTICLES
     urls = [a["url"] for a in store.list_articles(limit=10_000)]
     assert sorted(urls) == sorted(f"https://news.example/{i}" for i in range(ARTICLES))  # each exactly once
-    catalog_chunks = {r[0] for r in store._db.execute("SELECT id FROM chunks")}
-    chroma_chunks = set(store._collection.get(include=[])["ids"])
+    catalog_chunks = set(store.catalog.chunk_ids())
+    chroma_chunks = set(store.vectors.ids())
     assert catalog_chunks == chroma_chunks  # no orphans either way
-    _, lexical_ids = store.lexical_index()
+    lexical_ids = store.lexical_index().ids
     assert set(lexical_ids) == catalog_chunks
-    pending = store._db.execute("SELECT COUNT(*) FROM articles WHERE state != 'ready'").fetchone()[0]
+    pending = len(store.catalog.pending_ids())
     assert pending == 0
 
     again = subprocess.run(_ingest_cmd(data, folder), env=env, capture_output=True, text=True, timeout=600)

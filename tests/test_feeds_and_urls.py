@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 
 from assistant.config import Settings
-from assistant.embeddings import LocalMiniLM
 from assistant.errors import IngestError
-from assistant.store import Store
+from assistant.index import Index
+from assistant.index.embeddings import LocalMiniLM
 from ingest.fetch import check_host
 from ingest.pipeline import doc_to_article, ingest_paths
 from ingest.sources import read_path
@@ -78,7 +78,7 @@ def _site() -> FastAPI:
 def test_url_ingest_refuses_private_addresses_by_default(tmp_path: Path, embedder: LocalMiniLM) -> None:
     settings = make_settings(tmp_path / "d")
     with ServerThread(_site()) as site:
-        report = ingest_paths([f"{site.url}/story"], Store(settings), embedder, settings, progress=False)
+        report = ingest_paths([f"{site.url}/story"], Index(settings), embedder, settings, progress=False)
     assert report.status == "failed"
     assert "refusing a private, loopback or link-local address (127.0.0.1)" in report.failed[0]["reason"]
     with pytest.raises(IngestError, match="169.254.169.254"):
@@ -89,7 +89,7 @@ def test_url_ingest_refuses_private_addresses_by_default(tmp_path: Path, embedde
 
 def test_url_ingest_pages_feeds_redirects_and_caps(tmp_path: Path, embedder: LocalMiniLM) -> None:
     settings: Settings = make_settings(tmp_path / "d", allow_private_urls=True, fetch_max_bytes=1_000_000)
-    store = Store(settings)
+    store = Index(settings)
     with ServerThread(_site()) as site:
         report = ingest_paths([f"{site.url}/story", f"{site.url}/feed", f"{site.url}/moved", f"{site.url}/huge"],
                               store, embedder, settings, progress=False)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.embeddings import LocalMiniLM
-from assistant.store import Store
-from assistant.tokens import count_tokens
+from assistant.index import Index
+from assistant.index.embeddings import LocalMiniLM
+from assistant.index.tokens import count_tokens
 from ingest.chunking import chunk_article
 from ingest.pipeline import doc_to_article, ingest_paths
 from ingest.quotes import extract_quotes
@@ -83,7 +83,7 @@ def test_reingest_unchanged_is_a_no_op_and_a_change_replaces_chunks(
     folder.mkdir()
     path = folder / "kursk.txt"
     path.write_text(SAMPLE.read_text())
-    store = Store(settings)
+    store = Index(settings)
     first = ingest_paths([folder], store, embedder, settings, progress=False)
     assert (first.added, first.unchanged, first.status) == (1, 0, "ok")
     chunks = store.chunk_count()
@@ -121,7 +121,7 @@ def test_bad_files_are_reported_and_the_rest_ingested(
     with gzip.open(folder / "more.json.gz", "wt") as f:
         json.dump([{"title": "Zipped", "text": "The harbour in Portsmouth reopened after the storm, officials said.",
                     "published": "2024-08-13", "source": "Reuters"}], f)
-    report = ingest_paths([folder, tmp_path / "missing.txt"], Store(settings), embedder, settings, progress=False)
+    report = ingest_paths([folder, tmp_path / "missing.txt"], Index(settings), embedder, settings, progress=False)
     data = report.to_dict()
     assert data["status"] == "partial"
     assert data["added"] == 3  # good.txt, the good JSONL line, the gzipped JSON record
@@ -181,7 +181,7 @@ def test_syndicated_copies_are_stored_once_with_every_outlet(
     (folder / "other.json").write_text(json.dumps({
         "title": "Harbour reopens", "url": "https://gazette.example/harbour", "source": "Gazette",
         "text": "The harbour in Portsmouth reopened on Thursday after the storm passed, officials said. " * 5}))
-    store = Store(settings)
+    store = Index(settings)
     report = ingest_paths([folder], store, embedder, settings, progress=False).to_dict()
     assert (report["added"], report["duplicates"], report["near_duplicates"]) == (2, 1, 1), report
     kept = next(a for a in store.list_articles() if a["source"] == "AP")
@@ -193,7 +193,7 @@ def test_syndicated_copies_are_stored_once_with_every_outlet(
 def test_an_edit_reembeds_only_the_changed_chunks(tmp_path: Path, settings: Settings, embedder: LocalMiniLM) -> None:
     path = tmp_path / "kursk.txt"
     path.write_text(SAMPLE.read_text())
-    store = Store(settings)
+    store = Index(settings)
     first = ingest_paths([path], store, embedder, settings, progress=False)
     path.write_text(SAMPLE.read_text().replace("255 glide bombs", "256 glide bombs"))
     second = ingest_paths([path], store, embedder, settings, progress=False)
@@ -201,11 +201,11 @@ def test_an_edit_reembeds_only_the_changed_chunks(tmp_path: Path, settings: Sett
     assert second.embedded == 1 and second.reused == first.chunks - 1
 
 
-def _index_state(store: Store) -> tuple[dict[str, str], list[str]]:
+def _index_state(store: Index) -> tuple[dict[str, str], list[str]]:
     texts = {a["id"]: store.article_text(a["id"]) for a in store.list_articles()}
-    chroma_ids = sorted(store._collection.get(include=[])["ids"])
-    _, lexical_ids = store.lexical_index()
-    catalog_ids = sorted(r[0] for r in store._db.execute("SELECT id FROM chunks"))
+    chroma_ids = sorted(store.vectors.ids())
+    lexical_ids = store.lexical_index().ids
+    catalog_ids = sorted(store.catalog.chunk_ids())
     assert chroma_ids == catalog_ids == sorted(lexical_ids)
     return texts, catalog_ids
 
@@ -230,12 +230,12 @@ def test_batch_boundaries_change_nothing(
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records))
     whole = make_settings(tmp_path / "whole")
-    one_batch = ingest_paths([path], Store(whole), embedder, whole, progress=False)
+    one_batch = ingest_paths([path], Index(whole), embedder, whole, progress=False)
     monkeypatch.setattr(pipeline, "BATCH_CHUNKS", 1)  # every article is its own batch
     split = make_settings(tmp_path / "split")
-    batched = ingest_paths([path], Store(split), embedder, split, progress=False)
+    batched = ingest_paths([path], Index(split), embedder, split, progress=False)
     assert batched.duplicates == one_batch.duplicates == 1
     assert batched.added + batched.updated == 3 and batched.status == "ok"
-    texts, chunk_ids = _index_state(Store(split))
-    assert (texts, chunk_ids) == _index_state(Store(whole))
+    texts, chunk_ids = _index_state(Index(split))
+    assert (texts, chunk_ids) == _index_state(Index(whole))
     assert len(texts) == 2 and sum("256 glide bombs" in t for t in texts.values()) == 1

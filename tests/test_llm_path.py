@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import verify_answer
-from assistant.embeddings import LocalMiniLM
+from assistant.answering.citations import verify_answer
 from assistant.errors import LLMError
+from assistant.index.embeddings import LocalMiniLM
 from assistant.service import open_newsdesk
 
 from .conftest import ServerThread, make_settings

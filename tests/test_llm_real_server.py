@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.benchmarks import wait_until_ready
-from assistant.citations import verify_answer
-from assistant.embeddings import LocalMiniLM
+from assistant.answering.citations import verify_answer
+from assistant.index.embeddings import LocalMiniLM
 from assistant.models import Answer
 from assistant.service import open_newsdesk
 from assistant.text import find_verbatim
+from benchmarks.bench import wait_until_ready
 
 from .conftest import free_port, make_settings
 

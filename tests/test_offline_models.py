@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.embeddings import LocalMiniLM
-from assistant.tokens import count_tokens, get_encoding
+from assistant.index.embeddings import LocalMiniLM
+from assistant.index.tokens import count_tokens, get_encoding
 
 
 def test_cl100k_token_ids_match_tiktoken() -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.api import create_app
-from assistant.chain import ground, ground_stream
+from assistant.answering.draft import Delta, Draft
+from assistant.answering.grounding import ground, ground_stream
 from assistant.cli import main
-from assistant.embeddings import LocalMiniLM
+from assistant.http.app import create_app
+from assistant.index.embeddings import LocalMiniLM
 from assistant.models import Passage
 from assistant.service import Newsdesk, open_newsdesk
 
@@ -31,11 +32,11 @@ def test_stream_grounding_matches_whole_grounding(size: int) -> None:
            'He also said "we take Moscow" [2]. Uncited sentence here.')
     deltas = [raw[i : i + size] for i in range(0, len(raw), size)]
     events = list(ground_stream(iter(deltas), [P1, P2]))
-    pieces, final = [e for e in events if isinstance(e, str)], events[-1]
-    assert isinstance(final, tuple)
+    pieces, final = [e.text for e in events if isinstance(e, Delta)], events[-1]
+    assert isinstance(final, Draft)
     assert final == ground(raw, [P1, P2])
-    assert "".join(pieces).strip() == final[0]
-    assert "Moscow" not in final[0] and "Uncited" not in final[0]
+    assert "".join(pieces).strip() == final.text
+    assert "Moscow" not in final.text and "Uncited" not in final.text
 
 
 def _sse(text: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]

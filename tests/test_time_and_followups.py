@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import LocalMiniLM
-from assistant.followup import carry_over
+from assistant.answering.draft import Delta
+from assistant.index import Filters, Index
+from assistant.index.embeddings import LocalMiniLM
+from assistant.question.followup import carry_over
+from assistant.question.timeframe import read_timeframe, strip_time_words
 from assistant.service import Newsdesk, open_newsdesk
-from assistant.store import Filters, Store
-from assistant.timeframe import read_timeframe, strip_time_words
 from ingest.pipeline import ingest_paths
 
 from .conftest import SAMPLE, make_settings
@@ -76,7 +77,7 @@ def test_dates_filter_and_undated_stories(tmp_path: Path, embedder: LocalMiniLM)
     ]
     (folder / "harbour.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     settings = make_settings(tmp_path / "d")
-    ingest_paths([folder], Store(settings), embedder, settings, progress=False)
+    ingest_paths([folder], Index(settings), embedder, settings, progress=False)
     desk = open_newsdesk(settings, embedder=embedder)
 
     yesterday = desk.ask("What happened to the harbour in Portsmouth yesterday?", as_of=AS_OF)
@@ -101,7 +102,7 @@ def test_dense_date_windows_agree_with_chromas_filter(tmp_path: Path, embedder: 
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The three ways dense search honours a window (exact over the window's vectors, over-fetch then
     filter, Chroma's own ``where``) return the same chunks, and never one outside the window."""
-    import assistant.store as store_module
+    import assistant.index.vectors as vectors_module
 
     topics = ["harbour storm", "rail strike", "wheat harvest", "bridge repair", "election count", "flood warning"]
     stories = [
@@ -115,7 +116,7 @@ def test_dense_date_windows_agree_with_chromas_filter(tmp_path: Path, embedder: 
     (folder / "stories.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     (folder / "kursk.txt").write_text(SAMPLE.read_text())  # undated
     settings = make_settings(tmp_path / "d")
-    store = Store(settings)
+    store = Index(settings)
     ingest_paths([folder], store, embedder, settings, progress=False)
     vector = embedder.embed_query("storm damage at the harbour")
     windows = [
@@ -125,10 +126,10 @@ def test_dense_date_windows_agree_with_chromas_filter(tmp_path: Path, embedder: 
     ]
     for window in windows:
         exact = store.dense_search(vector, 5, window)
-        monkeypatch.setattr(store_module, "EXACT_WINDOW", 0)
+        monkeypatch.setattr(vectors_module, "EXACT_WINDOW", 0)
         overfetched = store.dense_search(vector, 5, window)
         monkeypatch.undo()
-        chroma = store._chroma_query(vector, 5, window.chroma_where())
+        chroma = store.vectors.query(vector, 5, window.chroma_where())
         assert [c for c, _ in exact] == [c for c, _ in overfetched] == [c for c, _ in chroma], window
         passages = store.passages([c for c, _ in exact])
         assert exact and all(window.accepts(passages[c].published, passages[c].source) for c, _ in exact)
@@ -146,7 +147,7 @@ def test_questions_without_time_words_prefer_recent_stories(tmp_path: Path, embe
     ]
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     settings = make_settings(tmp_path / "d")
-    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    ingest_paths([tmp_path / "s.jsonl"], Index(settings), embedder, settings, progress=False)
     desk = open_newsdesk(settings, embedder=embedder)
 
     def ranked(question: str) -> dict[str | None, float]:
@@ -175,7 +176,7 @@ def test_a_reversed_date_range_is_refused_everywhere_with_one_message() -> None:
 def _harbour_desk(tmp_path: Path, embedder: LocalMiniLM, stories: list[dict[str, str]], **overrides: object) -> Newsdesk:
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     settings = make_settings(tmp_path / "d", **overrides)
-    ingest_paths([tmp_path / "s.jsonl"], Store(settings), embedder, settings, progress=False)
+    ingest_paths([tmp_path / "s.jsonl"], Index(settings), embedder, settings, progress=False)
     return open_newsdesk(settings, embedder=embedder)
 
 
@@ -196,8 +197,8 @@ def test_a_window_in_the_question_is_a_preference_and_the_answer_says_when_nothi
     assert not answer.refused and answer.citations[0].published == "2024-07-29"
     assert answer.answer.endswith("(None of these stories is dated last week, 2024-08-10 to 2024-08-20: "
                                   "they are the best matches from other dates.)")
-    streamed = "".join(x for x in desk.ask_stream("Why did the harbour in Portsmouth close last week?",
-                                                  as_of=AS_OF) if isinstance(x, str))
+    streamed = "".join(x.text for x in desk.ask_stream("Why did the harbour in Portsmouth close last week?",
+                                                       as_of=AS_OF) if isinstance(x, Delta))
     assert streamed == answer.answer
     august = desk.ask("Why did the harbour in Portsmouth close in August?", as_of=D(2024, 9, 20))
     assert august.citations[0].published == "2024-07-29"  # the harbour story is from July: the note says so

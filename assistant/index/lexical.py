@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from assistant.text import terms
 
-__all__ = ["build", "save", "load", "search"]
+__all__ = ["LexicalIndex", "build", "save", "load", "search", "idf"]
 
 
 def build(texts: Iterable[str]) -> Any:
@@ -97,3 +98,44 @@ def idf(index: Any, term: str) -> float:
         indptr = index.scores["indptr"]
         df = max(int(indptr[tid + 1] - indptr[tid]), 1)
     return float(np.log(1.0 + n_docs / df))
+
+
+class LexicalIndex:
+    """The BM25 index of one data dir, loaded or rebuilt to match the catalog's generation.
+
+    ``texts`` streams each ready chunk's indexed text in id order, appending its id and day number
+    to the lists it is given (see :meth:`assistant.index.catalog.Catalog.lexical_texts`)."""
+
+    def __init__(self, directory: Path, texts: Callable[[list[str], list[int]], Iterator[str]]) -> None:
+        self.directory = directory
+        self._texts = texts
+        self._lock = threading.RLock()
+        self.index: Any = None
+        self.ids: list[str] = []
+        self.days = np.zeros(0, dtype=np.int64)
+        self.generation = -1
+
+    def at(self, generation: int) -> LexicalIndex:
+        """This index as of ``generation``: loaded from disk, or rebuilt and saved when stale."""
+        with self._lock:
+            if self.generation != generation:
+                loaded = load(self.directory, generation)
+                if loaded is None:
+                    ids: list[str] = []
+                    days: list[int] = []
+                    index = build(self._texts(ids, days))
+                    save(self.directory, generation, index, ids, days)
+                    loaded = (index, ids, days)
+                self.index, self.ids, days = loaded
+                self.days = np.asarray(days, dtype=np.int64)
+                self.generation = generation
+            return self
+
+    def search(self, query: str, k: int, mask_of: Callable[[np.ndarray], np.ndarray | None]) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; ``mask_of(days)`` restricts it to a date window."""
+        if self.index is None:
+            return []
+        return [(self.ids[i], score) for i, score in search(self.index, query, k, mask_of(self.days))]
+
+    def idf(self, term: str) -> float:
+        return idf(self.index, term) if self.index is not None else 1.0

@@ -1,4 +1,4 @@
-"""The API's article upload: an edge that hands request bodies to the ingest pipeline."""
+"""Uploads from the API and the page: request bodies and files handed to :meth:`Newsdesk.ingest`."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ MAX_ARTICLES_PER_REQUEST = 1000
 
 async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
     """Ingest the articles in a JSON body or the files of a multipart upload; returns the report."""
-    from ingest.pipeline import ingest_paths
-
     content_type = request.headers.get("content-type", "")
     with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as tmp:
         folder = Path(tmp)
@@ -41,7 +39,7 @@ async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
             if len(records) > MAX_ARTICLES_PER_REQUEST:
                 raise InputError(f"at most {MAX_ARTICLES_PER_REQUEST} articles per request")
             (folder / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
-        report = ingest_paths([folder], desk.store, desk.embedder, desk.settings, progress=False)
+        report = desk.ingest([folder], progress=False)
     data = report.to_dict()
     for failure in data["failed"]:  # don't leak temp paths
         failure["source"] = failure["source"].replace(str(folder) + "/", "")
@@ -50,9 +48,7 @@ async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
 
 def ingest_files(desk: Newsdesk, paths: list[Path]) -> dict[str, Any]:
     """Ingest files uploaded through the page; returns the report."""
-    from ingest.pipeline import ingest_paths
-
-    report = ingest_paths(list(paths), desk.store, desk.embedder, desk.settings, progress=False).to_dict()
+    report = desk.ingest(list(paths), progress=False).to_dict()
     for failure in report["failed"]:
         failure["source"] = Path(failure["source"].split("#")[0]).name
     return report

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistant.extractive import analyze
-from assistant.timeframe import read_timeframe
+from assistant.question.parse import analyze
+from assistant.question.timeframe import read_timeframe
 
 __all__ = ["carry_over", "is_follow_up"]
 

@@ -63,8 +63,8 @@ def bench_ingest(articles: Path, limit: int | None, field_map: dict[str, str] | 
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.embeddings import LocalMiniLM
-    from assistant.store import Store
+    from assistant.index import Index
+    from assistant.index.embeddings import LocalMiniLM
     from ingest.pipeline import ingest_paths
 
     embedder = LocalMiniLM()
@@ -72,7 +72,7 @@ def bench_ingest(articles: Path, limit: int | None, field_map: dict[str, str] | 
         sample = Path(tmp) / "articles.jsonl"
         records = _head(articles, limit, sample)
         settings = Settings(data_dir=Path(tmp) / "data")
-        store = Store(settings)
+        store = Index(settings)
         t0 = time.perf_counter()
         report = ingest_paths([sample], store, embedder, settings, field_map=field_map, progress=False)
         pipeline_s = time.perf_counter() - t0

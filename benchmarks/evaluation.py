@@ -17,12 +17,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
-from assistant.citations import verify_answer
-from assistant.service import Newsdesk
+from assistant.answering.citations import verify_answer
+from assistant.config import Settings
+from assistant.service import Newsdesk, open_newsdesk
 
-__all__ = ["normalize_answer", "token_f1", "load_questions", "evaluate", "EvalResult"]
+__all__ = ["normalize_answer", "token_f1", "load_questions", "evaluate", "run_eval", "EvalResult"]
 
 KS = (1, 5, 10)
 
@@ -155,3 +156,23 @@ def evaluate(
                 "citations": [c.model_dump() for c in answer.citations],
             }, ensure_ascii=False) + "\n")
     return result
+
+
+def run_eval(
+    settings: Settings, articles: Path, questions_file: Path, *, limit: int | None = None,
+    predictions: Path = Path("predictions.jsonl"), field_map: dict[str, str] | None = None,
+    progress: bool | Literal["lines"] = False,
+) -> dict[str, Any]:
+    """Build (or reuse) the index of ``articles`` under ``settings.data_dir``, ask every question and
+    return the figures (one JSON object), writing per-question predictions."""
+    desk = open_newsdesk(settings)
+    report = desk.ingest([articles], field_map=field_map, progress=progress)
+    questions = list(load_questions(questions_file, limit))
+    with predictions.open("w", encoding="utf-8") as out:
+        result = evaluate(desk, questions, out, progress=progress is True)
+    return {
+        "articles_file": str(articles), "questions_file": str(questions_file), "mode": desk.mode,
+        "index": {"articles": desk.stats()["articles"], "chunks": desk.chunk_count(),
+                  "ingest_added": report.added, "ingest_s": round(report.elapsed_s, 1)},
+        **result.summary(), "predictions": str(predictions),
+    }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.index import Index
 from assistant.models import Answer, Citation, Passage
-from assistant.store import Store
 from assistant.text import find_verbatim
 
 __all__ = ["citation_for", "verify_answer", "MARKER"]
@@ -26,7 +26,7 @@ def citation_for(n: int, passage: Passage, quote: str) -> Citation:
     )
 
 
-def verify_answer(answer: Answer, store: Store) -> list[str]:
+def verify_answer(answer: Answer, store: Index) -> list[str]:
     """Problems with an answer's evidence (empty list = verified): every [n] in the text has a
     citation, every citation's quote occurs verbatim in the stored article text."""
     problems: list[str] = []

@@ -24,7 +24,7 @@ from assistant.errors import ConfigError
 if TYPE_CHECKING:
     from assistant.config import Settings
 
-__all__ = ["LocalMiniLM", "make_embeddings"]
+__all__ = ["LocalMiniLM", "LazyEmbeddings", "make_embeddings"]
 
 MAX_SEQ_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
@@ -177,3 +177,29 @@ def make_embeddings(settings: Settings) -> Embeddings:
         base_url=settings.openai_base_url,
         check_embedding_ctx_length=False,
     )
+
+
+class LazyEmbeddings(Embeddings):
+    """The configured embedder, made on first use: opening the index for ``stats`` or ``delete``
+    shouldn't load a model."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._embedder: Embeddings | None = None
+
+    @property
+    def embedder(self) -> Embeddings:
+        if self._embedder is None:
+            self._embedder = make_embeddings(self.settings)
+        return self._embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text)
+
+    def __getattr__(self, name: str) -> Any:  # embed_array, model_id, ... of the real embedder
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.embedder, name)

@@ -10,19 +10,20 @@ entity is absent or coverage is too low.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant import lexical
-from assistant.citations import citation_for
+from assistant.answering.citations import citation_for
+from assistant.answering.draft import Draft
+from assistant.index import Index
 from assistant.models import Citation, Passage, Quote
-from assistant.store import Store
-from assistant.text import STOPWORDS, sentences, terms
-from assistant.timeframe import strip_time_words
+from assistant.question import Question
+from assistant.question.parse import QuestionInfo
+from assistant.text import sentences, terms
 
-__all__ = ["ExtractiveAnswerer", "analyze", "QuestionInfo", "REFUSAL"]
+__all__ = ["ExtractiveAnswerer", "REFUSAL"]
 
 REFUSAL = "The stories I have don't say."
 MIN_COVERAGE = 0.35  # tuned on 120 RealTime QA 2023 questions (README, "Evaluation")
@@ -31,12 +32,6 @@ RANK_BONUS = 0.03  # a sentence from a better-ranked passage wins a tie
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
 WORD_BUDGET = 60  # a further sentence joins an answer only while it stays within this many words
 
-_SAY = re.compile(
-    r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
-    r"(?:say|said|saying|tell|told|claim|claimed|announce|announced|state|stated|think|thinks|mean|add|added|"
-    r"had to say|have to say|has to say)\b(?:\s+(?:about|on|regarding|of|concerning)\s+(.+?))?\s*\??\s*$",
-    re.IGNORECASE,
-)
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"dozen|dozens|hundred|hundreds|thousand|thousands|million|millions|billion)\b", re.I)
 _DATEISH = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
@@ -45,58 +40,6 @@ _DATEISH = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|S
 _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _NAME_ANYWHERE = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
-_QWORDS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "is", "are", "was", "were",
-           "did", "does", "do", "has", "have", "can", "could", "will", "would", "should", "and", "tell", "give"}
-
-
-@dataclass
-class QuestionInfo:
-    text: str
-    kind: str  # how_many | who | when | where | which | say | other
-    terms: list[str]
-    entities: list[str]  # stemmed terms of capitalised words: must be present in the evidence
-    speaker: str | None = None
-    topic_terms: list[str] = field(default_factory=list)
-    topic: str | None = None
-
-
-def analyze(question: str) -> QuestionInfo:
-    """Classify a question and pull out its terms, entities, and (for 'what did X say') speaker."""
-    q = question.strip()
-    low = q.lower()
-    m = _SAY.match(q) or _SAY.match(strip_time_words(q))
-    if m:
-        speaker = re.sub(r"^(?:the)\s+", "", m.group(1).strip(), flags=re.I)
-        topic = strip_time_words(m.group(2)) if m.group(2) else None
-        return QuestionInfo(
-            text=q, kind="say", terms=terms(q), entities=_entities(q), speaker=speaker,
-            topic_terms=terms(topic) if topic else [], topic=topic,
-        )
-    last = re.split(r"(?<=[.!?])\s+", low.strip())[-1]  # quiz questions put context first
-    if re.search(r"\bhow (many|much)\b", last):
-        kind = "how_many"
-    elif re.match(r"^\s*(who|whom|whose)\b", last) or re.search(r"\bwho\b", last):
-        kind = "who"
-    elif re.match(r"^\s*when\b", last) or "what date" in last or "what day" in last or "what year" in last:
-        kind = "when"
-    elif re.match(r"^\s*where\b", last) or re.search(r"\b(which|what) (country|city|state|place)\b", last):
-        kind = "where"
-    elif re.search(r"\bwhich\b|\bwhat (team|company|organization|group|party|name|brand|film|movie|book)\b", last):
-        kind = "which"
-    else:
-        kind = "other"
-    return QuestionInfo(text=q, kind=kind, terms=terms(q), entities=_entities(q))
-
-
-def _entities(question: str) -> list[str]:
-    tokens = re.findall(r"[A-Za-z][\w’'-]*", question)
-    out = []
-    for i, tok in enumerate(tokens):
-        if tok[0].isupper() and (i > 0 or tok.lower() not in _QWORDS) and tok.lower() not in STOPWORDS:
-            if tok.lower() in _QWORDS:
-                continue
-            out.extend(terms(tok))
-    return list(dict.fromkeys(out))
 
 
 def _match(term: str, bag: set[str]) -> float:
@@ -125,7 +68,7 @@ class _Candidate:
 class ExtractiveAnswerer:
     """Answers from retrieved passages by selecting, attributing and citing sentences."""
 
-    def __init__(self, store: Store, embedder: Embeddings | None = None, max_sentences: int = 2) -> None:
+    def __init__(self, store: Index, embedder: Embeddings | None = None, max_sentences: int = 2) -> None:
         self.store = store
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -133,10 +76,8 @@ class ExtractiveAnswerer:
     # -- scoring ------------------------------------------------------------------------------
 
     def _weights(self, q_terms: list[str]) -> dict[str, float]:
-        index, _ = self.store.lexical_index()
-        if index is None:
-            return {t: 1.0 for t in q_terms}
-        return {t: lexical.idf(index, t) for t in q_terms}
+        lexical = self.store.lexical_index()
+        return {t: lexical.idf(t) for t in q_terms}
 
     @staticmethod
     def _coverage(q_terms: list[str], weights: dict[str, float], bag: set[str]) -> float:
@@ -157,25 +98,21 @@ class ExtractiveAnswerer:
 
     # -- answering ----------------------------------------------------------------------------
 
-    def answer(self, question: str, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
-        """(answer text with [n] markers, citations, refused). Time words are left to retrieval's
-        date window; the sentences are matched on the rest of the question."""
-        info = analyze(question)
-        if info.kind != "say":
-            content = analyze(strip_time_words(question))
-            info = QuestionInfo(text=question, kind=info.kind, terms=content.terms or info.terms,
-                                entities=content.entities)
+    def answer(self, question: Question, passages: list[Passage]) -> Draft:
+        """The answer with [n] markers and its citations, or a refusal. Time words are left to
+        retrieval's date window; the sentences are matched on the rest of the question."""
+        info = question.info
         if not passages or not info.terms:
-            return REFUSAL, [], True
+            return Draft.refusal(REFUSAL)
         if info.kind == "say" and info.speaker:
             said = self._answer_say(info, passages)
             if said is not None:
                 return said
             if not info.speaker.lower().startswith(("you", "i ", "we ", "it ")):
-                return f"The stories I have don't quote {info.speaker}.", [], True
+                return Draft.refusal(f"The stories I have don't quote {info.speaker}.")
         return self._answer_general(info, passages)
 
-    def _answer_general(self, info: QuestionInfo, passages: list[Passage]) -> tuple[str, list[Citation], bool]:
+    def _answer_general(self, info: QuestionInfo, passages: list[Passage]) -> Draft:
         q_terms = list(dict.fromkeys(info.terms))
         weights = self._weights(q_terms)
         for e in info.entities:  # names carry the question
@@ -193,11 +130,11 @@ class ExtractiveAnswerer:
             score = cov + bonus + RANK_BONUS / (1 + rank)
             cands.append(_Candidate(rank, p, a, b, text, score, cov))
         if not cands:
-            return REFUSAL, [], True
+            return Draft.refusal(REFUSAL)
         cands.sort(key=lambda c: -c.score)
         best = cands[0]
         if best.coverage < MIN_COVERAGE or not self._entities_present(info, [best.passage]):
-            return REFUSAL, [], True
+            return Draft.refusal(REFUSAL)
         chosen = [best]
         for c in cands[1:]:
             if len(chosen) >= self.max_sentences:
@@ -205,12 +142,12 @@ class ExtractiveAnswerer:
             if c.score >= 0.85 * best.score and c.coverage >= MIN_COVERAGE and not _overlaps(c, chosen):
                 chosen.append(c)
         composed = self._compose(chosen, lead=None)
-        while len(chosen) > 1 and len(composed[0].split()) > WORD_BUDGET:
+        while len(chosen) > 1 and len(composed.text.split()) > WORD_BUDGET:
             chosen.pop()
             composed = self._compose(chosen, lead=None)
         return composed
 
-    def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> tuple[str, list[Citation], bool] | None:
+    def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> Draft | None:
         assert info.speaker is not None
         quotes = self._speaker_quotes(info.speaker, passages)
         if not quotes:
@@ -236,7 +173,7 @@ class ExtractiveAnswerer:
                 best_topical = max(best_topical, in_quote, in_story)
             scored.append((topical + (0.3 if q.direct else 0.0) + 0.02 / (1 + rank), q))
         if topic and best_topical < MIN_COVERAGE:
-            return (f"The stories quote {quotes[0].speaker}, but not about {info.topic}.", [], True)
+            return Draft.refusal(f"The stories quote {quotes[0].speaker}, but not about {info.topic}.")
         scored.sort(key=lambda x: -x[0])
         picked: list[Quote] = []
         for _, q in scored:
@@ -307,7 +244,7 @@ class ExtractiveAnswerer:
         needed = len(info.entities) if len(info.entities) <= 2 else ENTITY_SHARE * len(info.entities)
         return found >= needed
 
-    def _compose(self, chosen: list[_Candidate], lead: str | None) -> tuple[str, list[Citation], bool]:
+    def _compose(self, chosen: list[_Candidate], lead: str | None) -> Draft:
         citations: list[Citation] = []
         numbers: dict[tuple[str, int, int], int] = {}
         groups: list[tuple[str, list[str]]] = []
@@ -323,7 +260,7 @@ class ExtractiveAnswerer:
             else:
                 groups.append((intro, [piece]))
         text = "\n\n".join(f"{intro} {' '.join(pieces)}" for intro, pieces in groups)
-        return text, citations, False
+        return Draft(text, citations)
 
 
 _NO_BRACKETS = str.maketrans("[]", "()")

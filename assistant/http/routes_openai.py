@@ -13,13 +13,17 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.errors import InputError, NewsdeskError
-from assistant.models import Answer
-from assistant.service import Newsdesk
+from assistant.http.deps import Desk
+from assistant.service import Answer, Delta, Final, Newsdesk
 
-__all__ = ["ChatRequest", "complete", "complete_stream", "MODEL_NAME"]
+__all__ = ["router", "ChatRequest", "complete", "complete_stream", "MODEL_NAME"]
+
+router = APIRouter()
 
 MODEL_NAME = "newsdesk"
 
@@ -91,10 +95,10 @@ def complete_stream(desk: Newsdesk, body: ChatRequest) -> Iterator[str]:
         yield chunk({"role": "assistant", "content": ""})
         try:
             for event in _chain(first, events):
-                if isinstance(event, Answer):
-                    yield chunk({}, "stop", _extras(event))
+                if isinstance(event, Final):
+                    yield chunk({}, "stop", _extras(event.answer))
                 else:
-                    yield chunk({"content": event})
+                    yield chunk({"content": event.text})
         except NewsdeskError as exc:
             yield f"data: {json.dumps({'error': {'message': str(exc), 'type': type(exc).__name__}})}\n\n"
         yield "data: [DONE]\n\n"
@@ -102,6 +106,20 @@ def complete_stream(desk: Newsdesk, body: ChatRequest) -> Iterator[str]:
     return stream()
 
 
-def _chain(first: str | Answer, rest: Iterator[str | Answer]) -> Iterator[str | Answer]:
+def _chain(first: Delta | Final, rest: Iterator[Delta | Final]) -> Iterator[Delta | Final]:
     yield first
     yield from rest
+
+
+@router.post("/v1/chat/completions", responses={200: {"content": {"text/event-stream": {}}}})
+def chat_completions(body: ChatRequest, desk: Desk) -> Any:
+    """OpenAI-compatible: model "newsdesk"; ``stream: true`` answers as OpenAI-format SSE chunks."""
+    if body.stream:
+        return StreamingResponse(complete_stream(desk, body), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+    return complete(desk, body)
+
+
+@router.get("/v1/models")
+def models() -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "newsdesk"}]}

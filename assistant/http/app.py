@@ -1,0 +1,54 @@
+"""The HTTP app: wiring only. Routes live in ``routes_*``; errors become JSON problems (``problems``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from assistant import __version__
+from assistant.errors import NewsdeskError
+from assistant.http import routes_articles, routes_ask, routes_openai
+from assistant.http.auth import make_guard
+from assistant.http.problems import newsdesk_error_handler
+from assistant.service import Newsdesk
+
+__all__ = ["create_app"]
+
+
+def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
+    """The API at /v1 and /healthz, with the chat page mounted at / unless ``with_page`` is False."""
+    app = FastAPI(title="newsdesk", version=__version__, description="Ask questions about your news stories.")
+    app.state.newsdesk = newsdesk
+    settings = newsdesk.settings
+    app.middleware("http")(make_guard(settings))
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    app.add_exception_handler(NewsdeskError, newsdesk_error_handler)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "mode": newsdesk.mode, "chunks": newsdesk.chunk_count()}
+
+    for module in (routes_ask, routes_openai, routes_articles):
+        app.include_router(module.router)
+    if with_page:
+        return _with_page(app, newsdesk)
+    return app
+
+
+def _with_page(app: FastAPI, newsdesk: Newsdesk) -> FastAPI:
+    import gradio as gr
+
+    from assistant.web import PAGE_CSS, build_page
+
+    keys = newsdesk.settings.api_key_set
+    auth = (lambda _user, password: password in keys) if keys else None
+    mounted: FastAPI = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS,
+                                           auth=auth,
+                                           auth_message="Sign in with any user name and an API key as the password.")
+    return mounted

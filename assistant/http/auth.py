@@ -1,0 +1,40 @@
+"""The request guard: body size limit, and API keys on /v1 and the docs when keys are set."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from assistant.config import Settings
+from assistant.http.problems import problem
+
+__all__ = ["make_guard"]
+
+Guard = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+PROTECTED_DOCS = ("/docs", "/openapi.json", "/redoc")
+
+
+def _presented_key(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def make_guard(settings: Settings) -> Guard:
+    keys = settings.api_key_set
+
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return problem(413, "PayloadTooLarge", f"request body over {settings.max_body_bytes // 2**20} MiB")
+        path = request.url.path
+        if keys and (path.startswith("/v1/") or path in PROTECTED_DOCS):
+            if request.method != "OPTIONS" and _presented_key(request) not in keys:
+                return problem(401, "Unauthorized", "a valid API key is required "
+                               "(Authorization: Bearer KEY or X-API-Key: KEY)", {"WWW-Authenticate": "Bearer"})
+        return await call_next(request)
+
+    return guard

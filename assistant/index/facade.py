@@ -1,0 +1,183 @@
+"""The index of one data directory: the catalog (source of truth), Chroma vectors and BM25.
+
+Writing an article is a three-step protocol so that a crash or SIGKILL at any point leaves
+something :meth:`Index.recover` can put right:
+
+1. catalog transaction: the article and its chunks are written with ``state='pending'``
+   (a changed article's old rows are replaced in the same transaction);
+2. Chroma: the article's old vectors are deleted and the new ones upserted;
+3. catalog transaction: ``state='ready'`` and the catalog generation is bumped.
+
+``recover`` deletes every pending article from Chroma and the catalog, so a re-run ingests it again;
+writers (ingest, delete) call it before they write. Readers never see a pending article. The
+lexical index and the chunk dates used for date windows are derived from the ready chunks and
+reloaded whenever the catalog's generation moves, so they can never disagree with it for long.
+Constructing an Index does nothing: the catalog and Chroma open on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.index.catalog import ArticleMeta, Catalog, Item
+from assistant.index.filters import Filters
+from assistant.index.lexical import LexicalIndex
+from assistant.index.vectors import ChunkDays, Hits, Vectors
+from assistant.models import Article, Chunk, Passage, Quote
+
+__all__ = ["Index"]
+
+
+class Index:
+    """Catalog + Chroma + lexical index for one data directory (or one Chroma server collection)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog = Catalog(settings.catalog_path)
+        self.vectors = Vectors(settings)
+        self.lexical = LexicalIndex(settings.lexical_dir, self.catalog.lexical_texts)
+        self._dates = ChunkDays(-1, [], np.zeros(0, dtype=np.int64))
+        self._lock = threading.RLock()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def add(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray, quotes: Sequence[Quote] = ()) -> None:
+        """Write (or replace) one article with its chunks, their vectors and its quotes."""
+        self.add_many([(article, chunks, vectors, quotes)])
+
+    def add_many(self, items: Sequence[Item]) -> None:
+        """Write several articles with the pending -> Chroma -> ready protocol (see module docstring)."""
+        if not items:
+            return
+        ids = [a.id for a, *_ in items]
+        self.catalog.write_pending(items)
+        self.vectors.delete_articles(ids)
+        self.vectors.upsert(items)
+        self.catalog.mark_ready(ids)
+
+    def delete_articles(self, article_ids: Sequence[str]) -> int:
+        """Delete articles everywhere. Returns how many existed."""
+        if not article_ids:
+            return 0
+        self.catalog.mark_pending(article_ids)
+        self.vectors.delete_articles(article_ids)
+        return self.catalog.remove(article_ids)
+
+    def recover(self) -> int:
+        """Undo half-written articles left by a crash. Returns how many were removed."""
+        pending = self.catalog.pending_ids()
+        if pending:
+            self.vectors.delete_articles(pending)
+            self.catalog.remove(pending)
+        return len(pending)
+
+    def add_copies(self, copies: Sequence[tuple[str, Article, float]]) -> None:
+        self.catalog.add_copies(copies)
+
+    def stored_vectors(self, article_id: str) -> dict[str, np.ndarray]:
+        """The vectors of an article's current chunks keyed by the text that was embedded, so an
+        edited article re-embeds only the chunks that changed."""
+        rows = self.catalog.embedding_texts(article_id)
+        if not rows:
+            return {}
+        by_id = self.vectors.get([cid for cid, _ in rows])
+        return {text: by_id[cid] for cid, text in rows if cid in by_id}
+
+    # -- reading: the catalog ------------------------------------------------------------------
+
+    def generation(self) -> int:
+        return self.catalog.generation()
+
+    def find_by_text_hash(self, text_hash: str) -> str | None:
+        return self.catalog.find_by_text_hash(text_hash)
+
+    def article_hash(self, article_id: str) -> str | None:
+        return self.catalog.article_hash(article_id)
+
+    def embedding_texts(self, article_id: str | None = None) -> list[tuple[str, str]]:
+        return self.catalog.embedding_texts(article_id)
+
+    def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
+        return self.catalog.signatures()
+
+    def copies_of(self, article_id: str) -> list[dict[str, Any]]:
+        return self.catalog.copies_of(article_id)
+
+    def article_text(self, article_id: str) -> str:
+        return self.catalog.article_text(article_id)
+
+    def article_meta(self, article_id: str) -> ArticleMeta:
+        return self.catalog.article_meta(article_id)
+
+    def passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
+        return self.catalog.passages(chunk_ids)
+
+    def passages_for_span(self, article_id: str, start: int, end: int) -> Passage | None:
+        return self.catalog.passages_for_span(article_id, start, end)
+
+    def quotes_for(self, article_ids: Iterable[str]) -> list[Quote]:
+        return self.catalog.quotes_for(article_ids)
+
+    def list_articles(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        return self.catalog.list_articles(limit, offset)
+
+    def ids_matching(self, *, source: str | None = None, before: dt.date | None = None) -> list[str]:
+        return self.catalog.ids_matching(source=source, before=before)
+
+    def stats(self) -> dict[str, Any]:
+        counts = self.catalog.counts()
+        size = sum(p.stat().st_size for p in self.settings.data_dir.rglob("*") if p.is_file())
+        return {
+            "articles": counts["articles"],
+            "chunks": counts["chunks"],
+            "vectors": self.vectors.count(),
+            "sources": counts["sources"],
+            "published_from": counts["published_from"],
+            "published_to": counts["published_to"],
+            "undated_articles": counts["undated_articles"],
+            "syndicated_copies": counts["syndicated_copies"],
+            "index_bytes": size,
+            "data_dir": str(self.settings.data_dir),
+            "chroma": self.settings.chroma_url or "embedded",
+        }
+
+    def chunk_count(self) -> int:
+        return self.vectors.count()
+
+    # -- search -------------------------------------------------------------------------------
+
+    def chunk_days(self) -> ChunkDays:
+        """Chunk dates for date windows, reloaded from the catalog when its generation moves."""
+        with self._lock:
+            generation = self.catalog.generation()
+            if self._dates.generation != generation:
+                ids, days = self.catalog.chunk_days()
+                self._dates = ChunkDays(generation, ids, days)
+            return self._dates
+
+    def dense_search(self, vector: Sequence[float], k: int, filters: Filters) -> Hits:
+        """(chunk id, cosine similarity) best first, within the filters (see :mod:`assistant.index.vectors`)."""
+        return self.vectors.search(vector, k, filters, self.chunk_days(), self._only_sources)
+
+    def _only_sources(self, hits: Hits, filters: Filters) -> Hits:
+        if not filters.sources:
+            return hits
+        passages = self.passages([cid for cid, _ in hits])
+        return [(cid, sim) for cid, sim in hits if cid in passages and passages[cid].source in filters.sources]
+
+    def lexical_index(self) -> LexicalIndex:
+        """The BM25 index over ready chunks, as of the catalog's generation."""
+        return self.lexical.at(self.catalog.generation())
+
+    def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> Hits:
+        """(chunk id, BM25 score) best first, restricted to the filters' date window if any."""
+        return self.lexical_index().search(query, k, lambda days: filters.day_mask(days) if filters else None)
+
+    def close(self) -> None:
+        self.catalog.close()

@@ -1,0 +1,3 @@
+"""Benchmarks and evaluation: commands that print figures (JSON)."""
+
+__all__ = ["bench", "evaluation"]
