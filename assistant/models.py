@@ -119,6 +119,9 @@ class Answer(BaseModel):
     question: str
     answer: str
     refused: bool
+    short_answer: str | None = Field(
+        None, description="The answer in brief (a name, number, date, place, yes/no), first in `answer`; it occurs "
+        "verbatim in a cited quote. Null when the question asks for no such thing.")
     citations: list[Citation] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     standalone_question: str | None = Field(

@@ -110,7 +110,8 @@ class Newsdesk:
         t3 = time.perf_counter()
         window = self.search_engine.preferred_window(asked.timeframe, filters)
         note = "" if draft.refused or window is None else outside_window_note(window, draft.citations, asked.as_of)
-        answer = Answer(question=question, answer=draft.text + note, refused=draft.refused, citations=draft.citations)
+        answer = Answer(question=question, answer=draft.text + note, refused=draft.refused, citations=draft.citations,
+                        short_answer=None if draft.refused else draft.short_answer)
         if asked.rewritten:
             answer.standalone_question = asked.standalone
         problems = verify_answer(answer, self.store)

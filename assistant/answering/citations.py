@@ -44,4 +44,9 @@ def verify_answer(answer: Answer, store: Index) -> list[str]:
             problems.append(f"[{c.n}] quote does not occur in article {c.article_id}")
     if answer.refused and answer.citations:
         problems.append("a refusal carries citations")
+    if answer.short_answer is not None:
+        if not any(find_verbatim(answer.short_answer, c.quote) for c in answer.citations):
+            problems.append(f"the short answer {answer.short_answer!r} is in no cited quote")
+        elif not answer.answer.startswith(answer.short_answer):
+            problems.append("the answer does not start with its short answer")
     return problems
