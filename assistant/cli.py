@@ -96,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, required=True, help="questions JSONL")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--predictions", type=Path, default=Path("predictions.jsonl"),
-                   help="where to write {id, prediction, citations} lines (default predictions.jsonl)")
+                   help="where to write {id, prediction, short_answer, citations} lines (default predictions.jsonl)")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=NAME", help="as for ingest")
+    p.add_argument("--baseline", action="store_true",
+                   help="also score a naive pipeline (plain BM25 over 1,000-character chunks, first two sentences of "
+                   "the top chunk as the answer) on the same articles and questions, and the differences")
 
     p = sub.add_parser("bench", help="benchmarks that print JSON figures",
                        description="Benchmarks. 'ingest': pipeline vs raw embedder vs a naive LangChain pipeline on "
@@ -283,7 +286,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not path.exists():
             raise InputError(f"{path}: no such file")
     _print_json(run_eval(settings, args.articles, args.questions, limit=args.limit, predictions=args.predictions,
-                         field_map=_parse_map(args.map), progress=_progress()))
+                         field_map=_parse_map(args.map), progress=_progress(), baseline=args.baseline))
     return 0
 
 

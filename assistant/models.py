@@ -123,6 +123,8 @@ class Answer(BaseModel):
         None, description="The answer in brief (a name, number, date, place, yes/no), first in `answer`; it occurs "
         "verbatim in a cited quote. Null when the question asks for no such thing.")
     citations: list[Citation] = Field(default_factory=list)
+    confidence: float | None = Field(None, description="How sure the answerer is of the short answer (0-1), when it "
+                                     "has one.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     standalone_question: str | None = Field(
         None, exclude=True, description="The follow-up rewritten as a standalone question, when it was."

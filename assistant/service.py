@@ -111,7 +111,8 @@ class Newsdesk:
         window = self.search_engine.preferred_window(asked.timeframe, filters)
         note = "" if draft.refused or window is None else outside_window_note(window, draft.citations, asked.as_of)
         answer = Answer(question=question, answer=draft.text + note, refused=draft.refused, citations=draft.citations,
-                        short_answer=None if draft.refused else draft.short_answer)
+                        short_answer=None if draft.refused else draft.short_answer,
+                        confidence=None if draft.refused else draft.confidence)
         if asked.rewritten:
             answer.standalone_question = asked.standalone
         problems = verify_answer(answer, self.store)

@@ -1,4 +1,5 @@
-"""Evaluation on RealTime QA-style questions: retrieval hit rates, MRR, answer recall/F1, latency.
+"""Evaluation on RealTime QA-style questions: retrieval hit rates, MRR, answer recall/F1, short-answer F1,
+stale answers, precision at coverage, latency; optionally against a naive BM25 baseline.
 
 Scoring follows the data's README: a gold answer string counts as found when its normalised form
 (SQuAD normalisation: lower case, no punctuation, no articles, single spaces) occurs in the
@@ -10,22 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import string
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from assistant.answering.citations import verify_answer
 from assistant.config import Settings
+from assistant.models import Answer
 from assistant.service import Newsdesk, open_newsdesk
 
-__all__ = ["normalize_answer", "token_f1", "load_questions", "evaluate", "run_eval", "EvalResult"]
+__all__ = ["normalize_answer", "contains_answer", "token_f1", "load_questions", "evaluate", "run_eval", "EvalResult",
+           "is_stale", "hit_ranks"]
 
 KS = (1, 5, 10)
+STALE_DAYS = 30  # an answer whose first source is older than this, on the day asked, is stale
+CURVE_COVERAGES = (0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 def normalize_answer(text: str) -> str:
@@ -54,6 +60,34 @@ def token_f1(prediction: str, golds: list[str]) -> float:
     return best
 
 
+def is_stale(published: str | dt.date | None, asked: dt.date) -> bool:
+    """Whether a source dated ``published`` was more than STALE_DAYS old on the day asked; an undated
+    (or unreadable) date is not stale: we cannot tell, and guessing would punish undated sources."""
+    if isinstance(published, str):
+        try:
+            published = dt.date.fromisoformat(published[:10])
+        except ValueError:
+            return False
+    return published is not None and (asked - published).days > STALE_DAYS
+
+
+def hit_ranks(
+    passages: Iterable[tuple[str, str]], golds: list[str], article_text: Callable[[str], str]
+) -> tuple[int | None, int | None]:
+    """(rank of the first chunk holding a gold answer, rank of the first article holding one), 1-based;
+    ``passages`` are (article id, chunk text) best first, and articles rank by first appearance."""
+    first_hit = article_hit = None
+    seen: list[str] = []
+    for rank, (article_id, text) in enumerate(passages, 1):
+        if first_hit is None and contains_answer(text, golds):
+            first_hit = rank
+        if article_id not in seen:
+            seen.append(article_id)
+            if article_hit is None and contains_answer(article_text(article_id), golds):
+                article_hit = len(seen)
+    return first_hit, article_hit
+
+
 def load_questions(path: Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
     n = 0
     with path.open(encoding="utf-8") as f:
@@ -76,6 +110,20 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def _precision_curve(scored: list[tuple[float | None, bool]]) -> list[dict[str, float]] | None:
+    """Precision over the most confident share of the answered questions (coverage is a share of the
+    answered ones, not of all). Answers without a confidence (e.g. no short answer) rank last; None
+    when no answer has one, as then there is no ranking to follow."""
+    if all(c is None for c, _ in scored):
+        return None
+    ordered = sorted(scored, key=lambda s: math.inf if s[0] is None else -s[0])
+    curve = []
+    for coverage in CURVE_COVERAGES:
+        top = ordered[:max(1, math.ceil(coverage * len(ordered) - 1e-9))]
+        curve.append({"coverage": coverage, "precision": round(sum(hit for _, hit in top) / len(top), 4)})
+    return curve
+
+
 @dataclass
 class EvalResult:
     n: int = 0
@@ -84,12 +132,31 @@ class EvalResult:
     reciprocal_ranks: float = 0.0
     recall_hits: int = 0
     f1_total: float = 0.0
+    short_f1_total: float = 0.0
     words_total: int = 0
     refusals: int = 0
+    stale_answered: int = 0
     citations: int = 0
     citations_verified: int = 0
     retrieval_ms: list[float] = field(default_factory=list)
     answer_ms: list[float] = field(default_factory=list)
+    scored: list[tuple[float | None, bool]] = field(default_factory=list)  # (confidence, hit) per answered question
+
+    def add_ranks(self, first_hit: int | None, article_hit: int | None) -> None:
+        for k in KS:
+            self.chunk_hits[k] += int(first_hit is not None and first_hit <= k)
+            self.article_hits[k] += int(article_hit is not None and article_hit <= k)
+        self.reciprocal_ranks += 1.0 / first_hit if first_hit else 0.0
+
+    def add_prediction(self, prediction: str, golds: list[str], *, stale: bool, confidence: float | None = None) -> bool:
+        """Score one answered question; returns whether it holds a gold answer."""
+        hit = contains_answer(prediction, golds)
+        self.recall_hits += int(hit)
+        self.f1_total += token_f1(prediction, golds)
+        self.words_total += len(prediction.split())
+        self.stale_answered += int(stale)
+        self.scored.append((confidence, hit))
+        return hit
 
     def summary(self) -> dict[str, Any]:
         n = max(self.n, 1)
@@ -101,14 +168,48 @@ class EvalResult:
             "mrr@10": round(self.reciprocal_ranks / n, 4),
             "answer_recall": round(self.recall_hits / n, 4),
             "answer_f1": round(self.f1_total / n, 4),
+            "short_answer_f1": round(self.short_f1_total / n, 4),
             "mean_answer_words": round(self.words_total / answered, 1),
             "refusal_rate": round(self.refusals / n, 4),
+            "stale_rate": round(self.stale_answered / answered, 4),
+            "stale_answered": self.stale_answered,
+            "precision_at_coverage": {
+                "coverage": round((self.n - self.refusals) / n, 4),
+                "precision": round(self.recall_hits / answered, 4),
+                "curve": _precision_curve(self.scored),
+            },
             "citations_verified": round(self.citations_verified / max(self.citations, 1), 4),
             "retrieval_ms": {"p50": round(_percentile(self.retrieval_ms, 50), 1),
                              "p95": round(_percentile(self.retrieval_ms, 95), 1)},
             "answer_ms": {"p50": round(_percentile(self.answer_ms, 50), 1),
                           "p95": round(_percentile(self.answer_ms, 95), 1)},
         }
+
+
+def _score_answer(result: EvalResult, desk: Newsdesk, answer: Answer, golds: list[str], as_of: dt.date) -> None:
+    """Fold one answer into ``result``: refusals score 0 everywhere and are left out of the
+    answered-only figures (words, stale, precision)."""
+    result.n += 1
+    result.citations += len(answer.citations)
+    result.citations_verified += len(answer.citations) if not verify_answer(answer, desk.store) else 0
+    if answer.refused:
+        result.refusals += 1
+        return
+    first = answer.citations[0].published if answer.citations else None
+    confidence = getattr(answer, "confidence", None)
+    result.add_prediction(answer.answer, golds, stale=is_stale(first, as_of),
+                          confidence=float(confidence) if confidence is not None else None)
+    result.short_f1_total += token_f1(answer.short_answer or "", golds)
+
+
+def _prediction_line(q: dict[str, Any], answer: Answer) -> str:
+    """The predictions contract: exactly id, prediction ("" when refused), short_answer, citations."""
+    return json.dumps({
+        "id": q["id"],
+        "prediction": "" if answer.refused else answer.answer,
+        "short_answer": None if answer.refused else (answer.short_answer or None),
+        "citations": [c.model_dump() for c in answer.citations],
+    }, ensure_ascii=False) + "\n"
 
 
 def evaluate(
@@ -124,55 +225,43 @@ def evaluate(
         t0 = time.perf_counter()
         passages = desk.search(q["question"], 10, as_of=as_of)
         result.retrieval_ms.append((time.perf_counter() - t0) * 1000)
-        first_hit = None
-        seen_articles: list[str] = []
-        article_hit_rank = None
-        for rank, p in enumerate(passages, 1):
-            if first_hit is None and contains_answer(p.text, golds):
-                first_hit = rank
-            if p.article_id not in seen_articles:
-                seen_articles.append(p.article_id)
-                if article_hit_rank is None and contains_answer(desk.store.article_text(p.article_id), golds):
-                    article_hit_rank = len(seen_articles)
-        for k in KS:
-            result.chunk_hits[k] += int(first_hit is not None and first_hit <= k)
-            result.article_hits[k] += int(article_hit_rank is not None and article_hit_rank <= k)
-        result.reciprocal_ranks += 1.0 / first_hit if first_hit else 0.0
+        result.add_ranks(*hit_ranks(((p.article_id, p.text) for p in passages), golds, desk.store.article_text))
 
         t1 = time.perf_counter()
         answer = desk.ask(q["question"], as_of=as_of)
         result.answer_ms.append((time.perf_counter() - t1) * 1000)
-        result.n += 1
-        prediction = "" if answer.refused else answer.answer
-        result.refusals += int(answer.refused)
-        result.recall_hits += int(contains_answer(prediction, golds))
-        result.f1_total += token_f1(prediction, golds)
-        result.words_total += len(prediction.split()) if not answer.refused else 0
-        result.citations += len(answer.citations)
-        result.citations_verified += len(answer.citations) if not verify_answer(answer, desk.store) else 0
+        _score_answer(result, desk, answer, golds, as_of)
         if predictions is not None:
-            predictions.write(json.dumps({
-                "id": q["id"], "prediction": prediction,
-                "citations": [c.model_dump() for c in answer.citations],
-            }, ensure_ascii=False) + "\n")
+            predictions.write(_prediction_line(q, answer))
     return result
 
 
 def run_eval(
     settings: Settings, articles: Path, questions_file: Path, *, limit: int | None = None,
     predictions: Path = Path("predictions.jsonl"), field_map: dict[str, str] | None = None,
-    progress: bool | Literal["lines"] = False,
+    progress: bool | Literal["lines"] = False, baseline: bool = False,
 ) -> dict[str, Any]:
     """Build (or reuse) the index of ``articles`` under ``settings.data_dir``, ask every question and
-    return the figures (one JSON object), writing per-question predictions."""
+    return the figures (one JSON object), writing per-question predictions. With ``baseline``, also
+    score a naive BM25 pipeline on the same articles and questions, so a figure has something to beat."""
     desk = open_newsdesk(settings)
     report = desk.ingest([articles], field_map=field_map, progress=progress)
     questions = list(load_questions(questions_file, limit))
     with predictions.open("w", encoding="utf-8") as out:
         result = evaluate(desk, questions, out, progress=progress is True)
-    return {
+    figures: dict[str, Any] = {
         "articles_file": str(articles), "questions_file": str(questions_file), "mode": desk.mode,
         "index": {"articles": desk.stats()["articles"], "chunks": desk.chunk_count(),
                   "ingest_added": report.added, "ingest_s": round(report.elapsed_s, 1)},
         **result.summary(), "predictions": str(predictions),
     }
+    if baseline:
+        from benchmarks.baseline import baseline_eval
+
+        base = baseline_eval(articles, questions, progress=progress is True)
+        figures["baseline"] = base
+        figures["vs_baseline"] = {
+            "chunk_answer_hit@5": round(figures["chunk_answer_hit"]["@5"] - base["chunk_answer_hit"]["@5"], 4),
+            "answer_recall": round(figures["answer_recall"] - base["answer_recall"], 4),
+        }
+    return figures

@@ -77,9 +77,38 @@ def test_questions_the_stories_do_not_cover_are_refused(seed_desk: Newsdesk, que
 
 
 def test_a_general_answer_names_the_story_and_stays_short(seed_desk: Newsdesk) -> None:
-    answer = seed_desk.ask("How many settlements do Ukrainian forces control?")
+    answer = seed_desk.ask("What happened to the Ukrainian armored mobile groups?")  # asks for no name or number
+    assert answer.short_answer is None
     title = seed_desk.store.passages([answer.citations[0].chunk_id])[answer.citations[0].chunk_id].title
     assert answer.answer.startswith(f"According to The Associated Press (date unknown), “{title}”: ")
+
+
+@pytest.mark.parametrize(("question", "short", "in_quote"), [
+    ("How many settlements do Ukrainian forces control?", "74 settlements", "now control 74 settlements"),
+    ("Who is the Ukrainian military commander?", "Oleksandr Syrskyi", "military commander Oleksandr Syrskyi"),
+])
+def test_a_typed_question_is_answered_first_in_brief(seed_desk: Newsdesk, question: str, short: str,
+                                                     in_quote: str) -> None:
+    answer = seed_desk.ask(question)
+    assert answer.short_answer == short and answer.answer.startswith(f"{short}. ")
+    assert in_quote in answer.citations[0].quote and short in answer.citations[0].quote
+    assert verify_answer(answer, seed_desk.store) == []
+
+
+def test_a_short_answer_that_is_in_no_cited_quote_fails_verification(seed_desk: Newsdesk) -> None:
+    answer = seed_desk.ask("How many settlements do Ukrainian forces control?")
+    assert verify_answer(answer.model_copy(update={"short_answer": "75 settlements",
+                                                   "answer": "75 settlements." + answer.answer[15:]}),
+                         seed_desk.store) == ["the short answer '75 settlements' is in no cited quote"]
+
+
+def test_the_sample_questions_from_the_issue(seed_desk: Newsdesk) -> None:
+    weapons = seed_desk.ask("What weapons did Russia use in its strikes from Kursk?")
+    assert "anti-aircraft missiles, artillery, mortars, drones, 255 glide bombs" in weapons.citations[0].quote
+    typo = seed_desk.ask("what did tykhy say about occupation?")
+    assert any("protect the lives of our people" in c.quote for c in typo.citations)
+    assert "(“tykhy” read as Heorhii Tykhyi.)" in typo.answer
+    assert seed_desk.ask("Did Russia share intelligence with Iran?").refused
 
 
 def test_a_second_sentence_joins_only_within_the_word_budget(

@@ -19,7 +19,7 @@ def test_ask_search_health_over_http(seed_desk: Newsdesk) -> None:
             r = client.post("/v1/ask", json={"question": "what did Tykhyi say about occupation?"})
             assert r.status_code == 200
             body = r.json()
-            assert list(body) == ["question", "answer", "refused", "citations", "timings_ms"]
+            assert list(body) == ["question", "answer", "refused", "short_answer", "citations", "confidence", "timings_ms"]
             assert not body["refused"]
             assert any("we want to protect the lives of our people" in c["quote"] for c in body["citations"])
 

@@ -36,7 +36,7 @@ def test_ingest_search_ask_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = _run(capsys, "--data-dir", data, "ask", "what did Tykhyi say about occupation?", "--json")
     answer = json.loads(out)
     assert code == 0
-    assert list(answer) == ["question", "answer", "refused", "citations", "timings_ms"]
+    assert list(answer) == ["question", "answer", "refused", "short_answer", "citations", "confidence", "timings_ms"]
     assert answer["refused"] is False
     assert list(answer["citations"][0]) == [
         "n", "article_id", "chunk_id", "title", "url", "source", "published", "quote"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.citations import verify_answer
+from assistant.answering.draft import Delta, Final
 from assistant.index.embeddings import LocalMiniLM
 from assistant.models import Answer
 from assistant.service import open_newsdesk
@@ -69,6 +70,7 @@ def test_real_llm_answers_are_grounded(seed_dir: Path, embedder: LocalMiniLM, ll
             assert all(find_verbatim(c.quote, text) for c in answer.citations)
             assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
     events = list(desk.ask_stream("What did Syrskyi say?"))
-    final = events[-1]
+    assert isinstance(events[-1], Final)
+    final = events[-1].answer
     assert isinstance(final, Answer)
-    assert "".join(e for e in events if isinstance(e, str)).strip() == final.answer.strip() or final.refused
+    assert "".join(e.text for e in events if isinstance(e, Delta)).strip() == final.answer.strip() or final.refused

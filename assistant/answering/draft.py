@@ -27,6 +27,7 @@ class Draft:
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     short_answer: str | None = None
+    confidence: float | None = None  # how sure the answerer is (0-1), when it can say
     matched_names: dict[str, str] = field(default_factory=dict)  # name asked -> name found in the stories
 
     @classmethod

@@ -9,7 +9,10 @@ entity is absent or coverage is too low.
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answering.citations import citation_for
 from assistant.answering.draft import Draft
+from assistant.answering.short_answer import ShortAnswer, pick_short_answer
 from assistant.index import Index
 from assistant.models import Citation, Passage, Quote
 from assistant.question import Question
@@ -30,6 +34,7 @@ MIN_COVERAGE = 0.35  # tuned on 120 RealTime QA 2023 questions (README, "Evaluat
 NEW_NAME_BONUS = 0.1
 RANK_BONUS = 0.03  # a sentence from a better-ranked passage wins a tie
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
+LIST_BONUS = 0.15
 WORD_BUDGET = 60  # a further sentence joins an answer only while it stays within this many words
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -110,14 +115,24 @@ class ExtractiveAnswerer:
                 return said
             if not info.speaker.lower().startswith(("you", "i ", "we ", "it ")):
                 return Draft.refusal(f"The stories I have don't quote {info.speaker}.")
-        return self._answer_general(info, passages)
+        return self._answer_general(info, passages, question.as_of)
 
-    def _answer_general(self, info: QuestionInfo, passages: list[Passage]) -> Draft:
+    def term_weights(self, info: QuestionInfo) -> tuple[list[str], dict[str, float]]:
+        """The question's terms and their weights (idf; names count 1.5 times: they carry the question)."""
         q_terms = list(dict.fromkeys(info.terms))
         weights = self._weights(q_terms)
-        for e in info.entities:  # names carry the question
+        for e in info.entities:
             if e in weights:
                 weights[e] *= 1.5
+        return q_terms, weights
+
+    def coverage_for(self, info: QuestionInfo) -> Callable[[set[str]], float]:
+        """How much of the question (by weight) a bag of terms covers."""
+        q_terms, weights = self.term_weights(info)
+        return lambda bag: self._coverage(q_terms, weights, bag)
+
+    def _answer_general(self, info: QuestionInfo, passages: list[Passage], as_of: dt.date) -> Draft:
+        q_terms, weights = self.term_weights(info)
         cands: list[_Candidate] = []
         title_terms = {p.article_id: set(terms(p.title)) for p in passages}
         for rank, p, a, b, text in self._sentences(passages):
@@ -125,6 +140,8 @@ class ExtractiveAnswerer:
             context = bag | title_terms[p.article_id]
             cov = self._coverage(q_terms, weights, context) * 0.35 + self._coverage(q_terms, weights, bag) * 0.65
             bonus = self._type_bonus(info.kind, text)
+            if info.answer_type == "list" and text.count(",") >= 3:  # "what weapons did ..": the enumeration
+                bonus += LIST_BONUS
             if info.kind in ("who", "which", "where") and _new_name(text, q_terms):
                 bonus += NEW_NAME_BONUS
             score = cov + bonus + RANK_BONUS / (1 + rank)
@@ -135,6 +152,9 @@ class ExtractiveAnswerer:
         best = cands[0]
         if best.coverage < MIN_COVERAGE or not self._entities_present(info, [best.passage]):
             return Draft.refusal(REFUSAL)
+        short = pick_short_answer(info, passages, self.coverage_for(info), as_of)
+        if short is not None:
+            return self._compose_short(short)
         chosen = [best]
         for c in cands[1:]:
             if len(chosen) >= self.max_sentences:
@@ -146,6 +166,15 @@ class ExtractiveAnswerer:
             chosen.pop()
             composed = self._compose(chosen, lead=None)
         return composed
+
+    def _compose_short(self, short: ShortAnswer) -> Draft:
+        """"74 settlements. According to OUTLET (DATE): the sentence that says so [1]"."""
+        occ = short.candidate.best
+        citation = citation_for(1, occ.passage, occ.sentence)
+        outlet = occ.passage.source or "an unattributed story"
+        when = occ.passage.published_iso or "date unknown"
+        text = f"{short.candidate.text}. According to {outlet} ({when}): {occ.sentence} [1]"
+        return Draft(text, [citation], short_answer=short.candidate.text, confidence=short.confidence)
 
     def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> Draft | None:
         assert info.speaker is not None
@@ -186,7 +215,11 @@ class ExtractiveAnswerer:
         for q in picked:
             p = self._passage_containing(q, passages)
             chosen.append(_Candidate(by_article[q.article_id][0], p, q.start, q.end, q.text, 1.0, 1.0, q.speaker))
-        return self._compose(chosen, lead=picked[0].speaker)
+        draft = self._compose(chosen, lead=picked[0].speaker)
+        if not set(terms(info.speaker)) <= set(terms(picked[0].speaker)):  # a misspelt or partial name: say whom
+            draft.matched_names[info.speaker] = picked[0].speaker
+            draft.text += f"\n\n(“{info.speaker}” read as {picked[0].speaker}.)"
+        return draft
 
     def _speaker_quotes(self, asked: str, passages: list[Passage]) -> list[Quote]:
         """Quotes in the retrieved articles whose speaker best matches the name asked about."""
@@ -197,7 +230,7 @@ class ExtractiveAnswerer:
         best_score = 0.0
         for q in self.store.quotes_for(p.article_id for p in passages):
             speaker_terms = set(terms(q.speaker))
-            score = len(asked_terms & speaker_terms) / len(asked_terms)
+            score = sum(any(_same_name(a, s) for s in speaker_terms) for a in asked_terms) / len(asked_terms)
             if score > best_score:
                 best, best_score = [q], score
             elif score == best_score and score > 0:
@@ -286,6 +319,16 @@ def _new_name(text: str, q_terms: list[str]) -> bool:
         if not set(terms(m.group(0))) & asked:
             return True
     return False
+
+
+def _same_name(asked: str, known: str) -> bool:
+    """One name term for another, forgiving a typo or transliteration: "tykhy" for "Tykhyi", "zelensky" for
+    "Zelenskyy", "syrsky" for "Syrskyi" (edit similarity of at least 0.8 on words of four letters or more)."""
+    if asked == known:
+        return True
+    if min(len(asked), len(known)) < 4 or asked[0] != known[0]:
+        return False
+    return difflib.SequenceMatcher(None, asked, known).ratio() >= 0.8
 
 
 def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:

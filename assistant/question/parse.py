@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from assistant.question.timeframe import strip_time_words
 from assistant.text import STOPWORDS, terms
 
-__all__ = ["analyze", "QuestionInfo"]
+__all__ = ["analyze", "QuestionInfo", "asked_part", "answer_type"]
 
 _SAY = re.compile(
     r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
@@ -30,21 +30,23 @@ class QuestionInfo:
     speaker: str | None = None
     topic_terms: list[str] = field(default_factory=list)
     topic: str | None = None
+    asked: str = ""  # the sentence that asks (quiz questions put context sentences first)
+    answer_type: str = "none"  # number | date | place | person | org | list | entity | yes_no | none
 
 
 def analyze(question: str) -> QuestionInfo:
     """Classify a question and pull out its terms, entities, and (for 'what did X say') speaker."""
     q = question.strip()
-    low = q.lower()
     m = _SAY.match(q) or _SAY.match(strip_time_words(q))
     if m:
         speaker = re.sub(r"^(?:the)\s+", "", m.group(1).strip(), flags=re.I)
         topic = strip_time_words(m.group(2)) if m.group(2) else None
         return QuestionInfo(
             text=q, kind="say", terms=terms(q), entities=_entities(q), speaker=speaker,
-            topic_terms=terms(topic) if topic else [], topic=topic,
+            topic_terms=terms(topic) if topic else [], topic=topic, asked=q,
         )
-    last = re.split(r"(?<=[.!?])\s+", low.strip())[-1]  # quiz questions put context first
+    asked = asked_part(q)
+    last = asked.lower()
     if re.search(r"\bhow (many|much)\b", last):
         kind = "how_many"
     elif re.match(r"^\s*(who|whom|whose)\b", last) or re.search(r"\bwho\b", last):
@@ -57,7 +59,59 @@ def analyze(question: str) -> QuestionInfo:
         kind = "which"
     else:
         kind = "other"
-    return QuestionInfo(text=q, kind=kind, terms=terms(q), entities=_entities(q))
+    return QuestionInfo(text=q, kind=kind, terms=terms(q), entities=_entities(q), asked=asked,
+                        answer_type=answer_type(asked))
+
+
+_ASKING = re.compile(r"\b(?:who|whom|whose|what|which|when|where|how|why)\b|\?\s*$|^\s*(?:true or false|is|are|was|"
+                     r"were|did|does|do|has|have|had|will|can|could|should)\b", re.IGNORECASE)
+
+
+def asked_part(question: str) -> str:
+    """The sentence that asks: the last one with a question word or mark ("Prince Harry published his
+    memoir this week. What is the book titled?" -> "What is the book titled?")."""
+    parts = [p for p in re.split(r"(?<=[.!?:])\s+(?=[A-Z“\"])", question.strip()) if p.strip()]
+    for part in reversed(parts):
+        if _ASKING.search(part):
+            return part.strip()
+    return question.strip()
+
+
+_NOUN = r"(?:\w+\s+){0,2}"
+_TYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("number", re.compile(r"\bhow (?:many|much|old|long|far|tall|big|often)\b|\bwhat (?:percentage|percent|number|"
+                          r"amount|share|proportion|age|score)\b|\bby how\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|year|month|decade|century)\b|\bin what year\b",
+                        re.I)),
+    ("place", re.compile(r"^\s*where\b|\b(?:what|which) " + _NOUN + r"(?:country|countries|city|cities|state|states|"
+                         r"nation|region|province|town|place|island|continent|county|capital|territory|park|"
+                         r"river|lake|mountain|airport|neighborhood)\b", re.I)),
+    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\bwho\b|\b(?:what|which) " + _NOUN + r"(?:person|man|woman|"
+                          r"politician|actor|actress|singer|player|athlete|celebrity|ceo|leader|official|president|"
+                          r"senator|rapper|author|coach|star|musician|billionaire|candidate|lawmaker|judge|"
+                          r"governor|minister|pope|king|queen|prince|princess|artist|comedian|director)\b", re.I)),
+    ("org", re.compile(r"\b(?:what|which) " + _NOUN + r"(?:company|companies|team|teams|organization|group|party|brand|"
+                       r"network|agency|airline|automaker|carmaker|retailer|bank|university|college|school|club|"
+                       r"firm|union|league|band|nonprofit|publication|newspaper|magazine|website|app|manufacturer|"
+                       r"platform|chain|restaurant|store|studio|streamer|service|body|government|department|"
+                       r"court|committee|tech giant|giant|maker|startup)\b", re.I)),
+    ("list", re.compile(r"^\s*(?:what|which) (?:\w+ )?\w+s (?:did|do|does|have|has|had|were|are|will|could)\b", re.I)),
+    ("yes_no", re.compile(r"^\s*(?:true or false|is|are|was|were|did|does|do|has|have|had|will|can|could|should)\b|"
+                          r"\btrue or false\b", re.I)),
+    ("entity", re.compile(r"\bwhich\b|"
+                          r"\bnamed what\b|\bcalled what\b|\bwhat is the name\b|\btitled\b", re.I)),
+]
+
+
+def answer_type(asked: str) -> str:
+    """What kind of thing the asked sentence wants: a number, date, place, person, organisation, another
+    named thing, yes/no, or none (why / how / what did X say / what happened)."""
+    if re.match(r"^\s*(?:why|how)\b(?! (?:many|much|old|long|far|tall|big|often))", asked, re.I):
+        return "none"
+    for name, pattern in _TYPES:
+        if pattern.search(asked):
+            return name
+    return "none"
 
 
 def _entities(question: str) -> list[str]:

@@ -1,0 +1,71 @@
+"""The short answer: the best-scoring candidate, when the question asks for a name, number, date or
+place and the scorer is confident enough.
+
+The scorer is a logistic regression over :data:`~assistant.answering.candidates.FEATURES`, trained on
+RealTime QA 2023 questions only by ``benchmarks/train_scorer.py``, which writes ``short_answer.json``
+beside this module (weights, feature names, threshold, and the figures it was chosen by).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from assistant.answering.candidates import FEATURES, Candidate, Coverage, is_demonym, mine
+from assistant.errors import ConfigError
+from assistant.models import Passage
+from assistant.question.parse import QuestionInfo
+
+__all__ = ["ShortAnswer", "Scorer", "load_scorer", "pick_short_answer", "MODEL_PATH"]
+
+MODEL_PATH = Path(__file__).with_name("short_answer.json")
+TYPED = frozenset({"number", "date", "place", "person", "org", "entity"})
+
+
+@dataclass(frozen=True)
+class Scorer:
+    weights: dict[str, float]
+    threshold: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = sum(self.weights.get(name, 0.0) * features.get(name, 0.0) for name in FEATURES)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+@cache
+def load_scorer(path: Path = MODEL_PATH) -> Scorer:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Scorer(weights={k: float(v) for k, v in data["weights"].items()}, threshold=float(data["threshold"]))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"the short-answer model {path} is missing or broken ({exc}); reinstall newsdesk") from exc
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    candidate: Candidate
+    confidence: float
+
+
+def pick_short_answer(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of: dt.date,
+                      scorer: Scorer | None = None) -> ShortAnswer | None:
+    """The best candidate for a question that asks for a typed answer, or None when the question asks
+    for none (why, how, what did X say) or no candidate scores above the threshold."""
+    if info.answer_type not in TYPED or not passages:
+        return None
+    scorer = scorer or load_scorer()
+    best: ShortAnswer | None = None
+    for cand in mine(info, passages, coverage, as_of):
+        if cand.features["in_question"] >= 1.0 or is_demonym(cand):
+            continue  # the question's own words are never its answer, nor is an adjective
+        p = scorer.probability(cand.features)
+        cand.score = p
+        if best is None or p > best.confidence:
+            best = ShortAnswer(cand, p)
+    if best is None or best.confidence < scorer.threshold:
+        return None
+    return best

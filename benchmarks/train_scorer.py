@@ -1,0 +1,118 @@
+"""Train the short-answer scorer (a logistic regression over candidate features) on RealTime QA 2023.
+
+    python -m benchmarks.train_scorer --data-dir DIR --questions ../shared/data/realtimeqa/questions-2023.jsonl
+
+DIR is an index of the 2023 articles (``newsdesk --data-dir DIR ingest articles-2023.jsonl.gz``, or the
+subset a tuning run used). Each question is read and searched as the answerer would (its own date as
+the reference date); every candidate mined from its passages is labelled by whether it matches a gold
+answer (SQuAD token F1 >= 0.5). Trained on 80% of the questions, checked on the other 20%, then refit
+on all of them; writes ``assistant/answering/short_answer.json`` with the weights, the threshold and
+the held-out figures. Only 2023 questions may be used here: 2024 is for reporting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.answering.candidates import FEATURES, Candidate, is_demonym, mine
+from assistant.answering.short_answer import MODEL_PATH, TYPED
+from assistant.config import Settings
+from assistant.question import read_question
+from assistant.service import Newsdesk, open_newsdesk
+from benchmarks.evaluation import load_questions, token_f1
+
+__all__ = ["main", "fit_logistic"]
+
+MATCH_F1 = 0.5
+
+
+def _question_rows(desk: Newsdesk, q: dict[str, Any]) -> tuple[list[Candidate], list[str]] | None:
+    asked = read_question(q["question"], as_of=dt.date.fromisoformat(q["date"]))
+    if asked.info.answer_type not in TYPED:
+        return None
+    passages = desk.search_engine.search(asked, desk.settings.top_k)
+    cands = [c for c in mine(asked.info, passages, desk.extractive.coverage_for(asked.info), asked.as_of)
+             if c.features["in_question"] < 1.0 and not is_demonym(c)]
+    return cands, [g for g in q.get("answers", []) if g]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, lr: float = 0.5) -> np.ndarray:
+    """Weights of an L2-regularised logistic regression (full-batch gradient descent; the bias, column 0,
+    is not regularised)."""
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2 / len(y))
+    reg[0] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        w -= lr * (x.T @ (p - y) / len(y) + reg * w)
+    return w
+
+
+def _matrix(groups: list[tuple[list[Candidate], list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+    rows = [[c.features[f] for f in FEATURES] for cands, _ in groups for c in cands]
+    labels = [float(token_f1(c.text, golds) >= MATCH_F1) for cands, golds in groups for c in cands]
+    return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(labels)
+
+
+def _top1(groups: list[tuple[list[Candidate], list[str]]], w: np.ndarray) -> list[tuple[float, float]]:
+    """(probability, F1 with the gold) of each question's best candidate."""
+    out = []
+    for cands, golds in groups:
+        if not cands:
+            out.append((0.0, 0.0))
+            continue
+        x = np.asarray([[c.features[f] for f in FEATURES] for c in cands])
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        best = int(np.argmax(p))
+        out.append((float(p[best]), token_f1(cands[best].text, golds)))
+    return out
+
+
+def _curve(top: list[tuple[float, float]]) -> list[dict[str, float]]:
+    """Short-answer F1 over all typed questions, and over those answered, at each threshold."""
+    rows = []
+    for t in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
+        kept = [f1 for p, f1 in top if p >= t]
+        rows.append({"threshold": t, "coverage": round(len(kept) / max(len(top), 1), 3),
+                     "f1_all": round(sum(kept) / max(len(top), 1), 3),
+                     "f1_answered": round(sum(kept) / max(len(kept), 1), 3)})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index of RealTime QA 2023 articles")
+    parser.add_argument("--questions", type=Path, required=True, help="RealTime QA 2023 questions JSONL")
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--threshold", type=float, default=0.2, help="least probability for a short answer")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    if "2024" in args.questions.name:
+        parser.error("train on 2023 questions only; 2024 is kept for reporting")
+    desk = open_newsdesk(Settings(data_dir=args.data_dir))
+    groups = [g for g in (_question_rows(desk, q) for q in load_questions(args.questions, args.limit)) if g]
+    cut = int(len(groups) * 0.8)
+    x, y = _matrix(groups[:cut])
+    held = _curve(_top1(groups[cut:], fit_logistic(x, y)))
+    x_all, y_all = _matrix(groups)
+    w = fit_logistic(x_all, y_all)
+    model = {
+        "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
+        "threshold": args.threshold,
+        "trained_on": {"questions": str(args.questions.name), "typed_questions": len(groups),
+                       "candidates": len(y_all), "positives": int(y_all.sum())},
+        "held_out_20pct": held,
+    }
+    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({"wrote": str(args.out), **model}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""`newsdesk eval`'s contract and figures: the predictions line, short-answer F1, stale answers,
+precision at coverage, and the naive BM25 baseline it is compared against. Tiny synthetic data only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from assistant.cli import main
+from assistant.index.embeddings import LocalMiniLM
+from assistant.models import Answer, Citation, Passage
+from assistant.service import Newsdesk, open_newsdesk
+from benchmarks.baseline import baseline_eval, chunk_spans, naive_answer
+from benchmarks.evaluation import evaluate, is_stale
+
+from .conftest import make_settings
+
+PREDICTION_KEYS = {"id", "prediction", "short_answer", "citations"}
+
+ARTICLES = [
+    {"id": "harbour", "title": "Storm shuts Portsmouth harbour", "published": "2024-01-01", "url": "https://g.example/1",
+     "text": "The harbour in Portsmouth closed on Monday. A storm broke the sea wall overnight. Ferries were cancelled."},
+    {"id": "lottery", "title": "Lottery winner named", "published": "2024-03-01", "url": "https://g.example/2",
+     "text": "The EuroMillions jackpot was won by Maureen Baxter of Leeds. She plans to buy a caravan. Her family cheered."},
+    {"id": "bakery", "title": "Bakery opens", "published": "2024-02-20", "url": "https://g.example/3",
+     "text": "A new bakery opened in Swindon selling sourdough loaves and croissants to long queues of customers."},
+]
+
+
+class _Store:
+    def article_text(self, article_id: str) -> str:
+        return next(a["text"] for a in ARTICLES if a["id"] == article_id)
+
+
+class _ConfidentAnswer(Answer):
+    confidence: float
+
+
+class _FakeDesk:
+    """Just what `evaluate` uses of a Newsdesk, answering from a script, so the figures are exact."""
+
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        self.store = _Store()
+        self.answers = answers
+
+    def search(self, question: str, k: int, *, as_of: dt.date | None = None) -> list[Passage]:
+        art = ARTICLES[0] if "harbour" in question else ARTICLES[1]
+        return [Passage(chunk_id=f"{art['id']}:0", article_id=art["id"], text=art["text"], start=0,
+                        end=len(art["text"]), title=art["title"], url=art["url"], source=None, published=None)]
+
+    def ask(self, question: str, *, as_of: dt.date | None = None) -> Answer:
+        return self.answers[question]
+
+
+def _answer(question: str, article: dict[str, str], short: str, quote: str, confidence: float | None = None) -> Answer:
+    citation = Citation(n=1, article_id=article["id"], chunk_id=f"{article['id']}:0", title=article["title"],
+                        published=article["published"], quote=quote)
+    fields: dict[str, Any] = {"question": question, "answer": f"{short}. {quote} [1]", "refused": False,
+                              "short_answer": short, "citations": [citation]}
+    return Answer(**fields) if confidence is None else _ConfidentAnswer(**fields, confidence=confidence)
+
+
+def _refusal(question: str) -> Answer:
+    return Answer(question=question, answer="I could not find that in the stories.", refused=True)
+
+
+QUESTIONS = [  # asked 40 days after the harbour story, 10 days after the lottery story
+    {"id": "q1", "date": "2024-02-10", "question": "Why did the harbour in Portsmouth close?", "answers": ["a storm"]},
+    {"id": "q2", "date": "2024-03-11", "question": "Who won the EuroMillions jackpot?", "answers": ["Maureen Baxter"]},
+    {"id": "q3", "date": "2024-03-11", "question": "Who opened the bakery?", "answers": ["Jim Hale"]},
+]
+
+
+def _scripted(confidence: bool = False) -> dict[str, Answer]:
+    return {
+        QUESTIONS[0]["question"]: _answer(QUESTIONS[0]["question"], ARTICLES[0], "storm",
+                                          "A storm broke the sea wall overnight.", 0.9 if confidence else None),
+        QUESTIONS[1]["question"]: _answer(QUESTIONS[1]["question"], ARTICLES[1], "Maureen Baxter of Leeds",
+                                          "The EuroMillions jackpot was won by Maureen Baxter of Leeds.",
+                                          0.2 if confidence else None),
+        QUESTIONS[2]["question"]: _refusal(QUESTIONS[2]["question"]),
+    }
+
+
+def test_predictions_stale_short_answer_and_coverage() -> None:
+    out = io.StringIO()
+    summary = evaluate(cast(Newsdesk, _FakeDesk(_scripted())), QUESTIONS, out).summary()
+
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [set(line) for line in lines] == [PREDICTION_KEYS] * 3
+    assert lines[1]["short_answer"] == "Maureen Baxter of Leeds"
+    assert lines[2] == {"id": "q3", "prediction": "", "short_answer": None, "citations": []}
+    # the harbour answer's first source is 40 days old on the day asked (stale), the lottery one 10 days
+    assert summary["stale_answered"] == 1 and summary["stale_rate"] == 0.5
+    # short answers: "storm" vs "a storm" -> 1.0; "Maureen Baxter of Leeds" vs "Maureen Baxter" -> 2/3; refusal 0
+    assert summary["short_answer_f1"] == pytest.approx((1.0 + 2 / 3 + 0.0) / 3, abs=1e-4)
+    assert summary["precision_at_coverage"] == {"coverage": 0.6667, "precision": 1.0, "curve": None}
+    assert summary["answer_ms"].keys() == summary["retrieval_ms"].keys() == {"p50", "p95"}
+    assert summary["chunk_answer_hit"]["@1"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_precision_curve_follows_confidence() -> None:
+    answers = _scripted(confidence=True)
+    wrong = answers[QUESTIONS[1]["question"]].model_copy(update={"answer": "Someone from Leeds. [1]",
+                                                                 "short_answer": None})
+    answers[QUESTIONS[1]["question"]] = wrong  # the less confident answer misses the gold
+    summary = evaluate(cast(Newsdesk, _FakeDesk(answers)), QUESTIONS).summary()
+    curve = summary["precision_at_coverage"]["curve"]
+    assert [p["coverage"] for p in curve] == [0.2, 0.4, 0.6, 0.8, 1.0]
+    assert [p["precision"] for p in curve] == [1.0, 1.0, 0.5, 0.5, 0.5]  # top ceil(coverage x 2) answers
+    assert summary["precision_at_coverage"]["precision"] == 0.5
+
+
+def test_precision_curve_ranks_answers_without_confidence_last() -> None:
+    answers = _scripted()  # no confidence on the (correct) harbour answer
+    miss = answers[QUESTIONS[1]["question"]].model_copy(update={"answer": "Someone from Leeds. [1]", "short_answer": None})
+    answers[QUESTIONS[1]["question"]] = _ConfidentAnswer(**miss.model_dump(exclude={"confidence"}), confidence=0.1)
+    curve = evaluate(cast(Newsdesk, _FakeDesk(answers)), QUESTIONS).summary()["precision_at_coverage"]["curve"]
+    assert [p["precision"] for p in curve] == [0.0, 0.0, 0.5, 0.5, 0.5]
+
+
+def test_is_stale_boundaries() -> None:
+    asked = dt.date(2024, 3, 31)
+    assert is_stale("2024-02-20", asked)  # 40 days
+    assert not is_stale("2024-03-21", asked)  # 10 days
+    assert not is_stale(None, asked) and not is_stale("not a date", asked)
+
+
+def _write_articles(path: Path, articles: list[dict[str, str]]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(a) + "\n" for a in articles)
+    return path
+
+
+def test_baseline_finds_the_obvious_article(tmp_path: Path) -> None:
+    filler = {"id": "long", "title": "Council minutes", "published": None,
+              "text": "The council met to discuss parking permits and bins. " * 60}
+    path = _write_articles(tmp_path / "a.jsonl.gz", [*ARTICLES, filler])
+    figures = baseline_eval(path, QUESTIONS[:2])
+
+    assert figures["article_answer_hit"]["@1"] == 1.0 and figures["chunk_answer_hit"]["@1"] == 1.0
+    assert figures["mrr@10"] == 1.0 and figures["answer_recall"] == 1.0 and figures["answer_f1"] > 0
+    assert figures["stale_answered"] == 1 and figures["stale_rate"] == 0.5  # the harbour story is 40 days old
+    assert figures["index"]["articles"] == 4 and figures["index"]["chunks"] == 3 + len(chunk_spans(len(filler["text"])))
+    assert {"article_answer_hit", "mean_answer_words", "retrieval_ms"} <= figures.keys()
+
+
+def test_chunking_and_naive_answer() -> None:
+    assert chunk_spans(2500) == [(0, 1000), (800, 1800), (1600, 2500)]
+    assert chunk_spans(1000) == [(0, 1000)] and chunk_spans(0) == []
+    assert naive_answer("One. Two. Three. Four.") == "One. Two."
+
+
+def test_real_newsdesk_predictions_line(tmp_path: Path, embedder: LocalMiniLM) -> None:
+    desk = open_newsdesk(make_settings(tmp_path / "data"), embedder=embedder)
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    assert desk.ingest([jsonl], progress=False).added == 3
+    out = io.StringIO()
+    summary = evaluate(desk, QUESTIONS[:2], out).summary()
+    for line in out.getvalue().splitlines():
+        record = json.loads(line)
+        assert set(record) == PREDICTION_KEYS
+        assert record["short_answer"] is None or isinstance(record["short_answer"], str)
+    assert {"short_answer_f1", "stale_rate", "stale_answered", "precision_at_coverage"} <= summary.keys()
+
+
+def test_cli_eval_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    articles = _write_articles(tmp_path / "a.jsonl.gz", ARTICLES)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS[:2]))
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "d"), "eval", "--articles", str(articles), "--questions", str(questions),
+                 "--predictions", str(tmp_path / "p.jsonl"), "--baseline"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["baseline"]["article_answer_hit"]["@1"] == 1.0
+    assert figures["vs_baseline"] == {
+        "chunk_answer_hit@5": round(figures["chunk_answer_hit"]["@5"] - figures["baseline"]["chunk_answer_hit"]["@5"], 4),
+        "answer_recall": round(figures["answer_recall"] - figures["baseline"]["answer_recall"], 4),
+    }
