@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.candidates import FEATURES, Candidate, is_demonym, mine
+from assistant.answering.candidates import FEATURES, Candidate, could_answer, mine
 from assistant.answering.short_answer import MODEL_PATH, TYPED
 from assistant.config import Settings
 from assistant.question import read_question
@@ -38,7 +38,7 @@ def _question_rows(desk: Newsdesk, q: dict[str, Any]) -> tuple[list[Candidate], 
         return None
     passages = desk.search_engine.search(asked, desk.settings.top_k)
     cands = [c for c in mine(asked.info, passages, desk.extractive.coverage_for(asked.info), asked.as_of)
-             if c.features["in_question"] < 1.0 and not is_demonym(c)]
+             if could_answer(c)]
     return cands, [g for g in q.get("answers", []) if g]
 
 

@@ -20,7 +20,7 @@ from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
 from assistant.text import STOPWORDS, sentences, terms
 
-__all__ = ["Candidate", "Occurrence", "mine", "is_demonym", "FEATURES"]
+__all__ = ["Candidate", "Occurrence", "mine", "is_demonym", "could_answer", "FEATURES"]
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -177,6 +177,12 @@ def _type_match(cand: Candidate, answer_type: str) -> float:
 def is_demonym(cand: Candidate) -> bool:
     """"Ukrainian", "Chinese": an adjective, not an answer ("which country" wants "Ukraine")."""
     return cand.kind == "caps" and " " not in cand.text and _DEMONYM.search(cand.text) is not None
+
+
+def could_answer(cand: Candidate) -> bool:
+    """The question's own words are never its answer, nor is an adjective; shared by the answerer and
+    the scorer's training, so both see the same candidates."""
+    return cand.features["in_question"] < 1.0 and not is_demonym(cand)
 
 
 def _features(cand: Candidate, info: QuestionInfo, q_terms: set[str], q_low: str, as_of: dt.date) -> dict[str, float]:

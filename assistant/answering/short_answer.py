@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from assistant.answering.candidates import FEATURES, Candidate, Coverage, is_demonym, mine
+from assistant.answering.candidates import FEATURES, Candidate, Coverage, could_answer, mine
 from assistant.errors import ConfigError
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
@@ -60,8 +60,8 @@ def pick_short_answer(info: QuestionInfo, passages: list[Passage], coverage: Cov
     scorer = scorer or load_scorer()
     best: ShortAnswer | None = None
     for cand in mine(info, passages, coverage, as_of):
-        if cand.features["in_question"] >= 1.0 or is_demonym(cand):
-            continue  # the question's own words are never its answer, nor is an adjective
+        if not could_answer(cand):
+            continue
         p = scorer.probability(cand.features)
         cand.score = p
         if best is None or p > best.confidence:
