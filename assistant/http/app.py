@@ -10,6 +10,7 @@ from assistant import __version__
 from assistant.errors import NewsdeskError
 from assistant.http import routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
+from assistant.http.docs import add_local_docs
 from assistant.http.problems import newsdesk_error_handler
 from assistant.service import Newsdesk
 
@@ -18,7 +19,9 @@ __all__ = ["create_app"]
 
 def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
     """The API at /v1 and /healthz, with the chat page mounted at / unless ``with_page`` is False."""
-    app = FastAPI(title="newsdesk", version=__version__, description="Ask questions about your news stories.")
+    app = FastAPI(title="newsdesk", version=__version__, description="Ask questions about your news stories.",
+                  docs_url=None, redoc_url=None)  # served from local files by add_local_docs
+    add_local_docs(app)
     app.state.newsdesk = newsdesk
     settings = newsdesk.settings
     app.middleware("http")(make_guard(settings))
