@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,15 @@ def default_data_dir() -> Path:
     return Path(base) / "newsdesk"
 
 
-def _repo_prompts_dir() -> Path:
+def _packaged_prompts_dir() -> Path:
+    """The prompts shipped as ``assistant.prompts`` (the checkout's top-level prompts/ folder), or that
+    folder itself when the code runs from a checkout that was never installed."""
+    try:
+        spec = importlib.util.find_spec("assistant.prompts")
+    except ImportError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
     return Path(__file__).resolve().parent.parent / "prompts"
 
 
@@ -90,7 +99,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 7860
-    prompts_dir: Path = Field(default_factory=_repo_prompts_dir)
+    prompts_dir: Path = Field(default_factory=_packaged_prompts_dir)
 
     @property
     def llm_configured(self) -> bool:

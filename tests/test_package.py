@@ -108,6 +108,19 @@ def test_offline_and_telemetry_switches_are_set() -> None:
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
     assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
+    assert os.environ["ORT_DISABLE_TELEMETRY"] == "1"
+
+
+def test_every_package_folder_is_in_the_wheel() -> None:
+    """pyproject lists its packages (the prompts folder installs as assistant.prompts): a new subpackage
+    must be listed too, or a wheel would lack it."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+               for top in ("assistant", "ingest", "benchmarks") for p in (ROOT / top).rglob("__init__.py")}
+    assert set(config["packages"]) == folders | {"assistant.prompts"}
+    assert config["package-dir"] == {"assistant.prompts": "prompts"}
 
 
 def test_prompts_render_strictly(tmp_path: Path) -> None:
