@@ -96,6 +96,9 @@ class Settings(BaseSettings):
                           "the page itself need one (the page asks for a key to log in).")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (empty: none).")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body the API accepts.")
+    sources_in_content: bool = Field(
+        True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "
+        "for clients that show only the content (LangChain, chat UIs); a request can still turn it off.")
 
     host: str = "127.0.0.1"
     port: int = 7860

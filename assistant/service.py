@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -23,6 +23,7 @@ from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.index import Filters, Index
 from assistant.index.embeddings import LazyEmbeddings
+from assistant.index.tokens import count_tokens
 from assistant.models import Answer, Passage
 from assistant.question import read_question
 from assistant.retrieval import HybridSearch
@@ -66,14 +67,17 @@ class Newsdesk:
         history: list[tuple[str, str]] | None = None,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
+        max_tokens: int | None = None,
     ) -> Answer:
         """Answer a question from the indexed stories, with verified citations (or a refusal).
 
         ``history`` is the conversation so far as (role, text) pairs; a follow-up is rewritten into a
         standalone question (by the LLM, or by carrying over names and time frame without one).
         ``as_of`` is the reference date for "last week" and friends (default: today).
+        ``max_tokens`` is the LLM's output limit for the answer (LLM mode; the extractive answerer has none).
         """
-        return collect(self.ask_stream(question, history=history, filters=filters, as_of=as_of, deltas=False))
+        return collect(self.ask_stream(question, history=history, filters=filters, as_of=as_of,
+                                       max_tokens=max_tokens, deltas=False))
 
     def ask_stream(
         self,
@@ -82,6 +86,7 @@ class Newsdesk:
         history: list[tuple[str, str]] | None = None,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
+        max_tokens: int | None = None,
         deltas: bool = True,
     ) -> Iterator[Delta | Final]:
         """Like :meth:`ask`, streaming: :class:`Delta` pieces of the answer as they are ready (each
@@ -93,18 +98,18 @@ class Newsdesk:
         t1 = time.perf_counter()
         passages = self.search_engine.search(asked, self.settings.top_k, filters)
         t2 = time.perf_counter()
-        streamed = ""
-        if self.llm_answerer and deltas:
+        streamed, llm = "", self._answering_llm(max_tokens)
+        if llm and deltas:
             draft = None
-            for item in self.llm_answerer.stream(asked.standalone, passages, asked.as_of):
+            for item in llm.stream(asked.standalone, passages, asked.as_of):
                 if isinstance(item, Delta):
                     streamed += item.text
                     yield item
                 else:
                     draft = item
             assert draft is not None
-        elif self.llm_answerer:
-            draft = self.llm_answerer.answer(asked.standalone, passages, asked.as_of)
+        elif llm:
+            draft = llm.answer(asked.standalone, passages, asked.as_of)
         else:
             draft = self.extractive.answer(asked, passages)
         t3 = time.perf_counter()
@@ -133,6 +138,19 @@ class Newsdesk:
             "total": round((t4 - t0) * 1000, 2),
         }
         yield Final(answer)
+
+    def _answering_llm(self, max_tokens: int | None) -> LLMAnswerer | None:
+        """The LLM answerer, its model bound to ``max_tokens`` when given (condensing stays unbounded)."""
+        if self.llm_answerer is None or max_tokens is None:
+            return self.llm_answerer
+        # the answerer only chains and invokes its model, which a binding does as well
+        bound = cast(BaseChatModel, self.llm_answerer.llm.bind(max_tokens=max_tokens))
+        return LLMAnswerer(self.settings, bound)
+
+    @staticmethod
+    def count_tokens(text: str) -> int:
+        """``text``'s length in cl100k_base tokens (the encoding ships with newsdesk: no download)."""
+        return count_tokens(text)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,

@@ -1,17 +1,20 @@
-"""The HTTP app: wiring only. Routes live in ``routes_*``; errors become JSON problems (``problems``)."""
+"""The HTTP app: wiring only. Routes live in ``routes_*``; errors become JSON problems, or OpenAI's error
+object on the OpenAI-compatible routes (``problems``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
 from assistant.errors import NewsdeskError
 from assistant.http import routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.docs import add_local_docs
-from assistant.http.problems import newsdesk_error_handler
+from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
 from assistant.service import Newsdesk
 
 __all__ = ["create_app"]
@@ -32,6 +35,8 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key"])
     app.add_exception_handler(NewsdeskError, newsdesk_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

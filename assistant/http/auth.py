@@ -1,4 +1,5 @@
-"""The request guard: body size limit, and API keys on /v1 and the docs when keys are set."""
+"""The request guard: body size limit, and API keys on /v1 and the docs when keys are set; refusals come
+in the shape of the route's clients (:func:`~assistant.http.problems.error_response`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from assistant.config import Settings
-from assistant.http.problems import problem
+from assistant.http.problems import error_response
 
 __all__ = ["make_guard"]
 
@@ -28,13 +29,15 @@ def make_guard(settings: Settings) -> Guard:
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return problem(413, "PayloadTooLarge", f"request body over {settings.max_body_bytes // 2**20} MiB")
         path = request.url.path
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return error_response(path, 413, "PayloadTooLarge",
+                                  f"request body over {settings.max_body_bytes // 2**20} MiB")
         if keys and (path.startswith("/v1/") or path in PROTECTED_DOCS):
             if request.method != "OPTIONS" and _presented_key(request) not in keys:
-                return problem(401, "Unauthorized", "a valid API key is required "
-                               "(Authorization: Bearer KEY or X-API-Key: KEY)", {"WWW-Authenticate": "Bearer"})
+                return error_response(path, 401, "Unauthorized", "a valid API key is required "
+                                      "(Authorization: Bearer KEY or X-API-Key: KEY)", code="invalid_api_key",
+                                      headers={"WWW-Authenticate": "Bearer"})
         return await call_next(request)
 
     return guard

@@ -1,24 +1,29 @@
 """OpenAI-compatible chat completions over newsdesk (model "newsdesk"), so the official ``openai``
-client and apps that speak that API can ask questions unchanged.
+client, LangChain's ``ChatOpenAI`` and chat UIs that speak that API can ask questions unchanged.
 
 The last user message is the question; earlier messages are the conversation. Citations come back
-twice: ``citations`` as a list of URLs (as Perplexity does) and ``newsdesk.citations`` structured.
+three times: as a Sources list at the end of ``content`` (for clients that show only the content; off
+with ``newsdesk.sources_in_content: false`` or ``NEWSDESK_SOURCES_IN_CONTENT=0``), ``citations`` as a
+list of URLs (as Perplexity does) and ``newsdesk.citations`` structured. Errors come in OpenAI's shape
+(:mod:`.problems`); ``usage`` counts cl100k_base tokens; ``max_tokens`` cuts the answer (:mod:`.openai_shapes`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
-from assistant.errors import InputError, NewsdeskError
+from assistant.errors import NewsdeskError
 from assistant.http.deps import Desk
+from assistant.http.openai_shapes import ChatRequest, Reply, prompt_tokens, shape_reply, strip_sources, usage
+from assistant.http.problems import OpenAIRequestError, newsdesk_error_body
 from assistant.service import Answer, Delta, Final, Newsdesk
 
 __all__ = ["router", "ChatRequest", "complete", "complete_stream", "MODEL_NAME"]
@@ -26,34 +31,24 @@ __all__ = ["router", "ChatRequest", "complete", "complete_stream", "MODEL_NAME"]
 router = APIRouter()
 
 MODEL_NAME = "newsdesk"
-
-
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        if isinstance(self.content, list):
-            return " ".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
-        return self.content or ""
-
-
-class ChatRequest(BaseModel):
-    model: str = MODEL_NAME
-    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
-    temperature: float | None = None
-    max_tokens: int | None = None
-    user: str | None = None
+MODEL_CARD = {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "newsdesk"}
 
 
 def _question_and_history(body: ChatRequest) -> tuple[str, list[tuple[str, str]]]:
     if body.model != MODEL_NAME:
-        raise InputError(f"unknown model {body.model!r}; this server offers {MODEL_NAME!r}")
-    turns: list[tuple[str, str]] = [(m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")]
+        raise OpenAIRequestError(f"The model {body.model!r} does not exist; this server offers {MODEL_NAME!r}.",
+                                 param="model", code="model_not_found")
+    turns: list[tuple[str, str]] = [(m.role, strip_sources(m.text()) if m.role == "assistant" else m.text())
+             for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
-        raise InputError("the last message must be a non-empty user message")
+        raise OpenAIRequestError("The last message must be a non-empty user message.", param="messages",
+                                 code="invalid_value")
     return turns[-1][1], turns[:-1]
+
+
+def _sources_on(desk: Newsdesk, body: ChatRequest) -> bool:
+    asked = body.newsdesk.sources_in_content
+    return desk.settings.sources_in_content if asked is None else asked
 
 
 def _extras(answer: Answer) -> dict[str, Any]:
@@ -66,44 +61,71 @@ def _extras(answer: Answer) -> dict[str, Any]:
 
 def complete(desk: Newsdesk, body: ChatRequest) -> dict[str, Any]:
     question, history = _question_and_history(body)
-    answer = desk.ask(question, history=history)
+    answer = desk.ask(question, history=history, max_tokens=body.token_limit)
+    reply = shape_reply(answer, body.token_limit, _sources_on(desk, body), desk.count_tokens)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": MODEL_NAME,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
-                     "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        **_extras(answer),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content},
+                     "finish_reason": reply.finish_reason}],
+        "usage": usage(prompt_tokens(body.messages, desk.count_tokens), reply.content, desk.count_tokens),
+        **_extras(reply.answer),
     }
 
 
 def complete_stream(desk: Newsdesk, body: ChatRequest) -> Iterator[str]:
-    """Validate now (so errors get a status code), then stream OpenAI-format SSE chunks."""
+    """Validate now (so errors get a status code), then stream OpenAI-format SSE chunks: the answer's
+    pieces, the Sources list as the last piece, the finish, and ``usage`` when ``include_usage`` asks."""
     question, history = _question_and_history(body)
-    events = desk.ask_stream(question, history=history)
+    events = desk.ask_stream(question, history=history, max_tokens=body.token_limit)
     first = next(events)
     chunk_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    usage_field = {"usage": None} if body.include_usage else {}
 
-    def chunk(delta: dict[str, Any], finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
+    def chunk(delta: dict[str, Any] | None, finish: str | None = None, extra: dict[str, Any] | None = None) -> str:
+        choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
         payload = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_NAME,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **(extra or {})}
+                   "choices": choices, **usage_field, **(extra or {})}
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
     def stream() -> Iterator[str]:
         yield chunk({"role": "assistant", "content": ""})
+        sent = ""
         try:
-            for event in _chain(first, events):
-                if isinstance(event, Final):
-                    yield chunk({}, "stop", _extras(event.answer))
-                else:
-                    yield chunk({"content": event.text})
+            for item in _pieces_then_reply(_chain(first, events), body, desk):
+                if isinstance(item, str):
+                    sent += item
+                    yield chunk({"content": item})
+                    continue
+                if item.sources:
+                    sent += item.sources
+                    yield chunk({"content": item.sources})
+                yield chunk({}, item.finish_reason, _extras(item.answer))
+                if body.include_usage:
+                    yield chunk(None, extra={"usage": usage(prompt_tokens(body.messages, desk.count_tokens), sent,
+                                                            desk.count_tokens)})
         except NewsdeskError as exc:
-            yield f"data: {json.dumps({'error': {'message': str(exc), 'type': type(exc).__name__}})}\n\n"
+            yield f"data: {json.dumps(newsdesk_error_body(exc), ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
 
     return stream()
+
+
+def _pieces_then_reply(events: Iterator[Delta | Final], body: ChatRequest, desk: Newsdesk) -> Iterator[str | Reply]:
+    """The answer's text pieces as they come, then the :class:`Reply`. With a token limit the cut needs
+    the whole answer, so its pieces come once the answer is complete."""
+    with_sources, limit = _sources_on(desk, body), body.token_limit
+    for event in events:
+        if isinstance(event, Delta):
+            if limit is None:
+                yield event.text
+            continue
+        reply = shape_reply(event.answer, limit, with_sources, desk.count_tokens)
+        if limit is not None:
+            yield from (m.group(0) for m in re.finditer(r"\s*\S+\s*\Z|\s*\S+", reply.text))
+        yield reply
 
 
 def _chain(first: Delta | Final, rest: Iterator[Delta | Final]) -> Iterator[Delta | Final]:
@@ -122,4 +144,12 @@ def chat_completions(body: ChatRequest, desk: Desk) -> Any:
 
 @router.get("/v1/models")
 def models() -> dict[str, Any]:
-    return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "newsdesk"}]}
+    return {"object": "list", "data": [MODEL_CARD]}
+
+
+@router.get("/v1/models/{model_id}")
+def model(model_id: str) -> dict[str, Any]:
+    if model_id != MODEL_NAME:
+        raise OpenAIRequestError(f"The model {model_id!r} does not exist; this server offers {MODEL_NAME!r}.",
+                                 param="model", code="model_not_found", status=404)
+    return MODEL_CARD
