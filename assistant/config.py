@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         "higher than an old one (news questions mostly mean the recent story); 0 turns it off. "
         "'latest'/'recent' questions weigh it 2.0; a question with a time window not at all.")
     recency_days: float = Field(14.0, gt=0.0, description="How fast the recency preference fades, in days.")
+    present_days: int = Field(
+        30, ge=0, description="A question about now (no time words, or 'latest') also draws candidates from the "
+        "stories of this many days before the reference date, so a recent story is ranked even when older ones "
+        "match more words; 0 turns it off.")
     window_weight: float = Field(
         1.0, ge=0.0,
         description="A question's own time window ('last week', 'in August 2024') is a preference, not a wall: "

@@ -81,8 +81,11 @@ class HybridSearch:
         vector = self.embedder.embed_query(query)
         t1 = time.perf_counter()
         lists = [self._ranked(query, vector, n, filters)]
-        if window is not None:  # the window's own best, which a search of everything may not reach
-            inside = effective_filters(explicit, window, as_of)
+        # the window's own best, which a search of everything may not reach; with no window, the best of
+        # the last days before as_of when the question is about now (a recent story must get a chance)
+        near = window or (self._present(as_of) if recency and not explicit.dated else None)
+        if near is not None:
+            inside = effective_filters(explicit, near, as_of)
             lists.append(self._ranked(query, vector, n, replace(inside, include_undated=False)))
         t2 = time.perf_counter()
 
@@ -134,6 +137,12 @@ class HybridSearch:
             "fuse_ms": (t3 - t2) * 1000,
         }
         return out
+
+    def _present(self, as_of: dt.date | None) -> TimeFrame | None:
+        """The days a question about now is drawn from (``settings.present_days`` before ``as_of``)."""
+        if as_of is None or self.settings.present_days <= 0:
+            return None
+        return TimeFrame(since=as_of - dt.timedelta(days=self.settings.present_days), until=as_of)
 
     def preferred_window(self, timeframe: TimeFrame | None, explicit: Filters | None) -> TimeFrame | None:
         """The question's time window when it is a preference rather than a filter: it has one, no
