@@ -40,6 +40,8 @@ _ORG_WORDS = re.compile(r"\b(?:Inc|Corp|Co|Company|University|College|Party|Coun
                         r"Department|Ministry|Bank|Group|Airlines?|Motors|Foundation|Institute|League|Club|Court|"
                         r"Commission|Administration|Network|News|Times|Post)\b\.?")
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|i)s?$")  # "Ukrainian", "Chinese", "British": rarely the answer
+_IRREGULAR_DEMONYMS = frozenset({"french", "dutch", "greek", "thai", "swiss", "czech", "welsh", "maltese", "basque",
+                                  "western", "eastern", "northern", "southern"})
 _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY})$")
 _LEAD_WORDS = frozenset({"the", "a", "an", "but", "and", "in", "on", "at", "as", "it", "this", "that", "for", "if",
                          "when", "after", "before", "meanwhile", "however", "while", "so", "he", "she", "they", "we",
@@ -50,6 +52,7 @@ FEATURES = (
     "near_terms", "stories", "mentions", "rank", "title", "recency", "undated", "length", "in_question",
     "org_cue", "name_cue", "place_cue", "first_mention", "multiword", "demonym", "person_name",
 )
+MOSTLY_ASKED = 0.5  # a candidate with more than this share of its words in the question restates it
 _TYPE_KINDS = {"number": {"number"}, "date": {"date"}, "place": {"caps"}, "person": {"caps"}, "org": {"caps"},
                "entity": {"caps", "quote"}}
 
@@ -175,14 +178,16 @@ def _type_match(cand: Candidate, answer_type: str) -> float:
 
 
 def is_demonym(cand: Candidate) -> bool:
-    """"Ukrainian", "Chinese": an adjective, not an answer ("which country" wants "Ukraine")."""
-    return cand.kind == "caps" and " " not in cand.text and _DEMONYM.search(cand.text) is not None
+    """"Ukrainian", "Chinese", "French": an adjective, not an answer ("which country" wants "Ukraine")."""
+    return cand.kind == "caps" and " " not in cand.text and (
+        _DEMONYM.search(cand.text) is not None or cand.text.lower() in _IRREGULAR_DEMONYMS)
 
 
 def could_answer(cand: Candidate) -> bool:
-    """The question's own words are never its answer, nor is an adjective; shared by the answerer and
-    the scorer's training, so both see the same candidates."""
-    return cand.features["in_question"] < 1.0 and not is_demonym(cand)
+    """The question's own words are never its answer ("Sen. Ben Cardin" when it asks who replaces Ben
+    Cardin), nor is an adjective; shared by the answerer and the scorer's training, so both see the same
+    candidates."""
+    return cand.features["in_question"] <= MOSTLY_ASKED and not is_demonym(cand)
 
 
 def _features(cand: Candidate, info: QuestionInfo, q_terms: set[str], q_low: str, as_of: dt.date) -> dict[str, float]:

@@ -168,12 +168,10 @@ class ExtractiveAnswerer:
         return composed
 
     def _compose_short(self, short: ShortAnswer) -> Draft:
-        """"74 settlements. According to OUTLET (DATE): the sentence that says so [1]"."""
+        """"74 settlements. According to OUTLET (DATE), “HEADLINE”: the sentence that says so [1]"."""
         occ = short.candidate.best
         citation = citation_for(1, occ.passage, occ.sentence)
-        outlet = occ.passage.source or "an unattributed story"
-        when = occ.passage.published_iso or "date unknown"
-        text = f"{short.candidate.text}. According to {outlet} ({when}): {occ.sentence} [1]"
+        text = f"{short.candidate.text}. {_attribution(occ.passage, None)} {occ.sentence} [1]"
         return Draft(text, [citation], short_answer=short.candidate.text, confidence=short.confidence)
 
     def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> Draft | None:
