@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from assistant import __version__
 from assistant.errors import NewsdeskError
-from assistant.http import routes_articles, routes_ask, routes_openai
+from assistant.http import methods, routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.problems import newsdesk_error_handler
 from assistant.service import Newsdesk
@@ -36,6 +36,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
 
     for module in (routes_ask, routes_openai, routes_articles):
         app.include_router(module.router)
+    app.include_router(methods.router)  # after the API's routes: 405 and 404 as problems, not the page's 404
     if with_page:
         return _with_page(app, newsdesk)
     return app
