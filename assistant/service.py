@@ -160,7 +160,11 @@ class Newsdesk:
         return self.store.delete_articles(sorted(set(wanted)))
 
     def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+        """What the index holds and where, the embedding model and the answer mode."""
+        model = self.settings.embedding_model
+        if model == "local":
+            model = f"all-MiniLM-L6-v2/{self.settings.embedding_precision} (bundled)"
+        return {**self.store.stats(), "embedding_model": model, "answers": self.mode}
 
     def articles(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         return self.store.list_articles(limit, offset)
