@@ -78,7 +78,8 @@ def _add_questions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
     p = sub.add_parser("chat", help="an interactive conversation (follow-ups understood)",
                        description="Ask questions one after another; follow-ups like 'and what did Syrskyi say?' "
-                       "are read in the light of the previous question. Empty line or Ctrl-D ends.")
+                       "are read in the light of the previous question. 'quit', 'exit', an empty line or "
+                       "Ctrl-D ends.")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="reference date for 'last week' etc.")
     _add_filters(p)
 

@@ -134,6 +134,16 @@ class Newsdesk:
         }
         yield Final(answer)
 
+    def understand(
+        self, question: str, *, history: list[tuple[str, str]] | None = None, as_of: dt.date | None = None
+    ) -> str:
+        """The question as it will be answered: a follow-up rewritten to stand alone (see :meth:`ask`),
+        else the question itself. Asking the result with no history gives the same answer, so a client
+        can show it before the answer."""
+        _check_question(question)
+        condense = self.llm_answerer.condense if self.llm_answerer else None
+        return read_question(question, history, as_of, condense=condense).standalone
+
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,
         Chroma's vector segment (loaded on its first query: ~0.7 s at 130k chunks)."""
