@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "default_data_dir"]
+from assistant.errors import ConfigError
+
+__all__ = ["Settings", "get_settings", "load_settings", "default_data_dir", "check_data_dir"]
 
 
 def default_data_dir() -> Path:
@@ -135,3 +139,30 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, built once. Tests build their own ``Settings`` instead."""
     return Settings()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings(**overrides)``, with a bad value (``NEWSDESK_PORT=abc``) as a one-line :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        name = field if field.isupper() else f"NEWSDESK_{field.upper()}"
+        problems = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{name}={first.get('input')!r}: {first['msg'].lower()}{problems}") from None
+
+
+def check_data_dir(path: Path) -> Path:
+    """Make sure the index folder exists (creating it) and can be written; else a :class:`ConfigError`
+    that says which folder and why, instead of a traceback on first use."""
+    hint = "(set it with --data-dir or NEWSDESK_DATA_DIR)"
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"the data folder {path} is a file, not a folder {hint}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix=".newsdesk-write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write to the data folder {path}: {exc.strerror or exc} {hint}") from None
+    return path

@@ -152,6 +152,16 @@ class Newsdesk:
         """``text``'s length in cl100k_base tokens (the encoding ships with newsdesk: no download)."""
         return count_tokens(text)
 
+    def understand(
+        self, question: str, *, history: list[tuple[str, str]] | None = None, as_of: dt.date | None = None
+    ) -> str:
+        """The question as it will be answered: a follow-up rewritten to stand alone (see :meth:`ask`),
+        else the question itself. Asking the result with no history gives the same answer, so a client
+        can show it before the answer."""
+        _check_question(question)
+        condense = self.llm_answerer.condense if self.llm_answerer else None
+        return read_question(question, history, as_of, condense=condense).standalone
+
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,
         Chroma's vector segment (loaded on its first query: ~0.7 s at 130k chunks)."""
@@ -178,7 +188,11 @@ class Newsdesk:
         return self.store.delete_articles(sorted(set(wanted)))
 
     def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+        """What the index holds and where, the embedding model and the answer mode."""
+        model = self.settings.embedding_model
+        if model == "local":
+            model = f"all-MiniLM-L6-v2/{self.settings.embedding_precision} (bundled)"
+        return {**self.store.stats(), "embedding_model": model, "answers": self.mode}
 
     def articles(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         return self.store.list_articles(limit, offset)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["terms", "stem", "sentences", "normalize_quote", "STOPWORDS", "find_verbatim"]
+__all__ = ["terms", "stem", "sentences", "normalize_quote", "STOPWORDS", "find_verbatim", "counted"]
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -122,3 +122,11 @@ def find_verbatim(needle: str, haystack: str) -> bool:
     """Does ``needle`` occur in ``haystack`` once whitespace and quote styles are normalised?"""
     n = normalize_quote(needle)
     return bool(n) and n in normalize_quote(haystack)
+
+
+_IRREGULAR = {"story": "stories", "copy": "copies"}
+
+
+def counted(n: int, noun: str) -> str:
+    """A count with its noun in the right number: "1 outlet", "3 outlets", "2 stories", "1,204 chunks"."""
+    return f"{n:,} {noun if n == 1 else _IRREGULAR.get(noun, noun + 's')}"

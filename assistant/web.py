@@ -13,6 +13,7 @@ import gradio as gr
 
 from assistant.errors import InputError, NewsdeskError
 from assistant.service import Answer, Filters, Final, Newsdesk
+from assistant.text import counted
 
 __all__ = ["build_page", "answer_markdown", "sources_html", "PAGE_CSS"]
 
@@ -22,10 +23,14 @@ EXAMPLES = [
     "What did the Russian Defense Ministry say?",
 ]
 
+# Gradio draws chat messages at opacity .8: grey text on the grey bubble. Answers are the page's
+# point, so they get the theme's full text colour (14:1 or more on the bubble, light or dark). The chat's
+# label is hidden (show_label=False): Gradio floats it over the messages, which scroll under it.
 PAGE_CSS = """
 #sources .src { border-left: 3px solid #6b7280; padding: 4px 10px; margin: 8px 0; }
 #sources .src blockquote { margin: 6px 0; font-style: italic; }
-#sources .src mark { background: #fde68a; }
+#sources .src mark { background: #fde68a; color: #1f2937; }
+#chat .message .prose.chatbot.md { opacity: 1; color: var(--body-text-color); }
 """
 
 
@@ -72,9 +77,13 @@ def sources_html(answer: Answer | None) -> str:
 
 def stats_markdown(newsdesk: Newsdesk) -> str:
     st = newsdesk.stats()
-    span = f"{st['published_from']} to {st['published_to']}" if st["published_from"] else "no dated stories"
-    return (f"**{st['articles']}** stories, **{st['chunks']}** passages, {len(st['sources'])} outlets; "
-            f"{span}; {st['undated_articles']} undated. Answers: {newsdesk.mode}.")
+    span = "no dated stories"
+    if st["published_from"]:
+        span = st["published_from"] if st["published_to"] == st["published_from"] else \
+            f"{st['published_from']} to {st['published_to']}"
+    return (f"**{counted(st['articles'], 'story')}**, **{counted(st['chunks'], 'passage')}**, "
+            f"{counted(len(st['sources']), 'outlet')}; {span}; {st['undated_articles']:,} undated. "
+            f"Answers: {newsdesk.mode}.")
 
 
 def _date_or_none(value: str | None) -> dt.date | None:
@@ -122,9 +131,8 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
 
         report = ingest_files(newsdesk, [Path(getattr(f, "name", f)) for f in files])
         failed = "".join(f"\n- {_escape_md(x['source'])}: {_escape_md(x['reason'])}" for x in report["failed"])
-        summary = (f"{report['status']}: {report['added']} added, {report['updated']} updated, "
-                   f"{report['unchanged']} unchanged, {report['duplicates'] + report['near_duplicates']} "
-                   f"duplicates{failed}")
+        summary = (f"{report['status']}: {report['added']} added, {report['updated']} updated, {report['unchanged']} "
+                   f"unchanged, {counted(report['duplicates'] + report['near_duplicates'], 'duplicate')}{failed}")
         return summary, stats_markdown(newsdesk), gr.update(choices=_outlets(newsdesk))
 
     with gr.Blocks(title="newsdesk") as page:
@@ -132,7 +140,7 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
         index_line = gr.Markdown(stats_markdown(newsdesk), elem_id="index-stats")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=480, elem_id="chat", sanitize_html=True)
+                chatbot = gr.Chatbot(label="Conversation", show_label=False, height=480, elem_id="chat", sanitize_html=True)
                 box = gr.Textbox(placeholder="Ask a question about the news…", show_label=False, elem_id="question")
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")

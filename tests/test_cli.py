@@ -60,7 +60,7 @@ def test_human_output_lists_sources(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_errors_are_one_line_with_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
     code, _, err = _run(capsys, "--data-dir", data, "ingest", str(tmp_path / "nope.txt"))
-    assert code == 4 and "nope.txt: no such file or folder" in err
+    assert code == 3 and "nope.txt: no such file or folder" in err  # not found (README's exit codes)
     code, _, err = _run(capsys, "--data-dir", data, "ask", "   ")
     assert code == 2 and err == "newsdesk: error: the question is empty\n"
     code, _, err = _run(capsys, "--data-dir", data, "ingest", str(SAMPLE), "--map", "bogus")

@@ -24,6 +24,7 @@ from assistant.answering.short_answer import ShortAnswer, pick_short_answer
 from assistant.index import Index
 from assistant.models import Citation, Passage, Quote
 from assistant.question import Question
+from assistant.question.followup import quoted_statement
 from assistant.question.parse import QuestionInfo
 from assistant.text import sentences, terms
 
@@ -36,6 +37,7 @@ RANK_BONUS = 0.03  # a sentence from a better-ranked passage wins a tie
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
 LIST_BONUS = 0.15
 WORD_BUDGET = 60  # a further sentence joins an answer only while it stays within this many words
+WHO_SAID_COVERAGE = 0.6  # "who said “…”?": a quote must hold this much of the statement (by idf weight)
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"dozen|dozens|hundred|hundreds|thousand|thousands|million|millions|billion)\b", re.I)
@@ -109,6 +111,11 @@ class ExtractiveAnswerer:
         info = question.info
         if not passages or not info.terms:
             return Draft.refusal(REFUSAL)
+        statement = quoted_statement(info.text)
+        if statement:  # "who said “…”?": the speaker the stories attribute that sentence to
+            said = self._answer_who_said(statement, passages)
+            if said is not None:
+                return said
         if info.kind == "say" and info.speaker:
             said = self._answer_say(info, passages)
             if said is not None:
@@ -217,6 +224,28 @@ class ExtractiveAnswerer:
         if not set(terms(info.speaker)) <= set(terms(picked[0].speaker)):  # a misspelt or partial name: say whom
             draft.matched_names[info.speaker] = picked[0].speaker
             draft.text += f"\n\n(“{info.speaker}” read as {picked[0].speaker}.)"
+        return draft
+
+    def _answer_who_said(self, statement: str, passages: list[Passage]) -> Draft | None:
+        """The quote (direct or reported) in the retrieved stories that best covers ``statement``,
+        led by its speaker; None when no quote covers most of it."""
+        words = list(dict.fromkeys(terms(statement)))
+        if not words:
+            return None
+        weights = self._weights(words)
+        quotes = self.store.quotes_for(dict.fromkeys(p.article_id for p in passages))
+        scored = [(self._coverage(words, weights, set(terms(q.text))), q) for q in quotes]
+        if not scored:
+            return None
+        coverage, quote = max(scored, key=lambda x: x[0])
+        if coverage < WHO_SAID_COVERAGE:
+            return None
+        rank = next(i for i, p in enumerate(passages) if p.article_id == quote.article_id)
+        passage = self._passage_containing(quote, passages)
+        draft = self._compose([_Candidate(rank, passage, quote.start, quote.end, quote.text, 1.0, coverage,
+                                          quote.speaker)], lead=quote.speaker)
+        if quote.speaker in quote.text:  # the short answer must occur in the cited quote
+            draft.short_answer = quote.speaker
         return draft
 
     def _speaker_quotes(self, asked: str, passages: list[Passage]) -> list[Quote]:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
 from assistant.errors import NewsdeskError
-from assistant.http import routes_articles, routes_ask, routes_openai
+from assistant.http import methods, routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.docs import add_local_docs
 from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
@@ -44,6 +44,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
 
     for module in (routes_ask, routes_openai, routes_articles):
         app.include_router(module.router)
+    app.include_router(methods.router)  # after the API's routes: 405 and 404 as problems, not the page's 404
     if with_page:
         return _with_page(app, newsdesk)
     return app

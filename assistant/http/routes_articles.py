@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
 from assistant.errors import NotFoundError
 from assistant.http.deps import Desk
+from assistant.http.problems import problem
 from assistant.http.uploads import ingest_request
 
 __all__ = ["router"]
@@ -25,11 +27,35 @@ def list_articles(desk: Desk, limit: int = Query(50, ge=1, le=1000), offset: int
     return {"articles": desk.articles(limit, offset), "limit": limit, "offset": offset}
 
 
-@router.post("/v1/articles")
-async def add_articles(request: Request, desk: Desk) -> dict[str, Any]:
+FIELDS = "title, text, url, published, source, byline"
+_RECORD = re.compile(r"^articles\.jsonl#(\d+)$")  # how ingest names the n-th article of a JSON body
+_IN_API_TERMS = {  # ingest's words for the command line -> the API's
+    "record has no text field": f'has no "text": each article needs a non-empty "text" string (fields: {FIELDS})',
+    "record is not a JSON object": f"is not a JSON object with the fields {FIELDS}",
+}
+
+
+def _failure(failure: dict[str, str]) -> dict[str, str]:
+    """One failed input in the API's own terms: "article 2", its JSON fields, no command-line flags."""
+    m = _RECORD.match(failure["source"])
+    source = f"article {m.group(1)}" if m else failure["source"]
+    reason = re.sub(r"\s*\(use --map [^)]*\)", "", failure["reason"])
+    return {"source": source, "reason": _IN_API_TERMS.get(reason, reason)}
+
+
+@router.post("/v1/articles", responses={422: {"description": "no article could be ingested; `detail` says why"}})
+async def add_articles(request: Request, desk: Desk) -> Any:
     """Ingest articles: a JSON object or list ({title, text, url, published, source, byline}), or a
-    multipart upload of files (any format `newsdesk ingest` reads)."""
-    return await ingest_request(desk, request)
+    multipart upload of files (any format `newsdesk ingest` reads). 200 with the report when at least
+    one article was ingested or was already there (``failed`` lists the rest); 422 when none was."""
+    report = await ingest_request(desk, request)
+    report["failed"] = [_failure(f) for f in report["failed"]]
+    if report["status"] != "failed":
+        return report
+    detail = "; ".join(f"{f['source']} {f['reason']}" if f["source"].startswith("article ")
+                       else f"{f['source']}: {f['reason']}" for f in report["failed"])
+    return problem(422, "IngestError", f"nothing was ingested: {detail}")
+
 
 
 @router.delete("/v1/articles/{article_id}")

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.question.followup import carry_over
+from assistant.question.followup import about_the_answer, carry_over
 from assistant.question.parse import QuestionInfo, analyze
 from assistant.question.timeframe import TimeFrame, read_timeframe, strip_time_words
 
@@ -50,7 +50,9 @@ def read_question(
         if condense is not None:
             standalone = condense(text, history)
         else:
-            standalone = carry_over(text, [t for role, t in history if role == "user"], as_of)
+            replies = [t for role, t in history if role == "assistant"]
+            standalone = (about_the_answer(text, replies[-1] if replies else None)
+                          or carry_over(text, [t for role, t in history if role == "user"], as_of))
     info = analyze(standalone)
     if info.kind != "say":  # match content on the question without its time words
         content = analyze(strip_time_words(standalone))

@@ -1,0 +1,60 @@
+"""``newsdesk chat``: a conversation in the terminal, answers printed as they are produced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+
+from assistant.cli_show import format_sources
+from assistant.errors import NewsdeskError
+from assistant.service import Filters, Final, Newsdesk
+
+__all__ = ["chat", "is_quit"]
+
+_QUIT = re.compile(r"\s*/?(?:quit|exit|bye)\s*[.!]?\s*", re.IGNORECASE)
+
+
+def is_quit(line: str) -> bool:
+    """An empty line, "quit" or "exit" (any case, with or without a slash) ends the chat."""
+    return not line.strip() or bool(_QUIT.fullmatch(line))
+
+
+def chat(nd: Newsdesk, filters: Filters, as_of: dt.date | None) -> int:
+    history: list[tuple[str, str]] = []
+    prompt = "you> " if sys.stdin.isatty() else ""
+    while True:
+        try:
+            question = input(prompt)
+        except EOFError:
+            break
+        if is_quit(question):
+            break
+        try:
+            reply = _turn(nd, question, history, filters, as_of)
+        except NewsdeskError as exc:
+            print(f"\nnewsdesk: error: {exc}", file=sys.stderr)
+            continue
+        history += [("user", question), ("assistant", reply)]
+    return 0
+
+
+def _turn(nd: Newsdesk, question: str, history: list[tuple[str, str]], filters: Filters,
+          as_of: dt.date | None) -> str:
+    """Ask one question: say how a follow-up was understood, stream the answer, list its sources."""
+    standalone = nd.understand(question, history=history, as_of=as_of)
+    if standalone != question:
+        print(f"(understood as: {standalone})", flush=True)
+    answer = None
+    for event in nd.ask_stream(standalone, filters=filters, as_of=as_of):
+        if isinstance(event, Final):
+            answer = event.answer
+        else:
+            print(event.text, end="", flush=True)
+    assert answer is not None
+    print()
+    sources = format_sources(answer)
+    if sources:
+        print("\n" + sources)
+    print(flush=True)
+    return answer.answer
