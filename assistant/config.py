@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server (e.g. http://127.0.0.1:8000); embedded Chroma when unset."
     )
+    database_url: str | None = Field(
+        None, description="The catalog in PostgreSQL (postgresql://user:password@host:5432/db); the embedded "
+        "SQLite file catalog.sqlite3 in the data dir when unset. Migrations run when it opens."
+    )
 
     # LLM: any OpenAI-compatible endpoint. Unset key and base URL -> extractive answers.
     openai_api_key: str | None = Field(
@@ -129,6 +133,11 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def catalog_location(self) -> Path | str:
+        """Where the catalog lives: the database URL when one is set, else the SQLite file."""
+        return self.database_url or self.catalog_path
 
     @property
     def lexical_dir(self) -> Path:

@@ -130,3 +130,12 @@ def _guarded_connect(self: socket.socket, address: object) -> object:
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any connection beyond loopback fails the test: the default path must be offline."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+from .pg import pg_cluster, pg_url  # noqa: E402, F401 - PostgreSQL fixtures (the cluster starts only when used)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request: pytest.FixtureRequest) -> str | None:
+    """Run a test on both catalogs: None (embedded SQLite) or a fresh PostgreSQL database's URL."""
+    return request.getfixturevalue("pg_url") if request.param == "postgresql" else None

@@ -1,5 +1,6 @@
 """SIGKILL a real `newsdesk ingest` subprocess at random moments, several times, then finish the
-job: every article exactly once, and the catalog, Chroma and the BM25 index agree."""
+job: every article exactly once, and the catalog, Chroma and the BM25 index agree. On both catalogs:
+embedded SQLite, and PostgreSQL (where a killed writer's session, and its lock, die with it)."""
 
 from __future__ import annotations
 
@@ -45,10 +46,12 @@ def _ingest_cmd(data: Path, folder: Path) -> list[str]:
             "--no-progress"]
 
 
-def test_random_sigkills_leave_a_consistent_index(tmp_path: Path) -> None:
+def test_random_sigkills_leave_a_consistent_index(tmp_path: Path, catalog_url: str | None) -> None:
     folder, data = tmp_path / "news", tmp_path / "data"
     _write_articles(folder, ARTICLES)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if catalog_url:
+        env["NEWSDESK_DATABASE_URL"] = catalog_url
     rng = random.Random(int(os.environ.get("NEWSDESK_CRASH_SEED", "1234")))
     killed = 0
     for _ in range(KILLS):
@@ -66,7 +69,7 @@ def test_random_sigkills_leave_a_consistent_index(tmp_path: Path) -> None:
     final = json.loads(done.stdout)
     assert final["status"] == "ok"
 
-    store = Index(make_settings(data))
+    store = Index(make_settings(data, database_url=catalog_url))
     stats = store.stats()
     assert stats["articles"] == ARTICLES
     urls = [a["url"] for a in store.list_articles(limit=10_000)]

@@ -17,13 +17,19 @@ from ingest.pipeline import doc_to_article, ingest_paths
 from ingest.quotes import extract_quotes
 from ingest.sources import read_path
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, make_settings
 
 FURNITURE = [
     "LEAVE A REPLY", "Please enter your comment", "Share post", "Subscribe", "spot_img", "Popular",
     "More like this", "Related", "Russia Shared Intelligence With Iran", "Islamic Militants Kidnap",
     "Militants Kill 15 Soldiers", "Evidence Points to Possible U.S. Airstrike", "DON'T MISS",
 ]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, catalog_url: str | None) -> Settings:
+    """This file's index tests run on both catalogs: embedded SQLite and PostgreSQL."""
+    return make_settings(tmp_path / "data", database_url=catalog_url)
 
 
 def _seed_article():  # type: ignore[no-untyped-def]
@@ -216,8 +222,6 @@ def test_batch_boundaries_change_nothing(
     """A duplicate or an edit of an article in an earlier batch is handled as within one batch: the end
     state of one-article batches equals a one-batch ingest of the same input."""
     import ingest.pipeline as pipeline
-
-    from .conftest import make_settings
 
     story = SAMPLE.read_text().split("LEAVE A REPLY")[0]
     records = [

@@ -28,14 +28,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with only the wheel installed; its dependencies are this environment's (a .pth
     line), so the test needs no package index, and nothing of the checkout is importable from it."""
     tmp = tmp_path_factory.mktemp("wheel")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}  # no checkout on the path
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp / "dist"), str(ROOT)], check=True, cwd=tmp)
+                    "-w", str(tmp / "dist"), str(ROOT)], check=True, cwd=tmp, env=clean)
     (wheel,) = (tmp / "dist").glob("newsdesk-*.whl")
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-                    str(wheel)], check=True)
+                    str(wheel)], check=True, cwd=tmp, env=clean)
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                              check=True, capture_output=True, text=True).stdout.strip()
     (Path(purelib) / "newsdesk_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")

@@ -1,4 +1,4 @@
-"""The index: catalog (SQLite, the source of truth), vectors (Chroma), lexical (BM25), the embedder
+"""The index: catalog (SQLite or PostgreSQL, the source of truth), vectors (Chroma), lexical (BM25), the embedder
 and the tokenizer, behind one :class:`Index` facade that keeps them consistent."""
 
 from assistant.index.facade import Index

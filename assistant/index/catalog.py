@@ -1,15 +1,18 @@
-"""The catalog (SQLite): articles, chunk offsets, quotes, MinHash signatures and syndicated copies.
+"""The catalog: articles, chunk offsets, quotes, MinHash signatures and syndicated copies, in an
+embedded SQLite file or a PostgreSQL database (see :mod:`assistant.index.database`).
 
 It is the source of truth. An article is written ``pending`` and marked ``ready`` only once its
 vectors are stored (the protocol lives in :class:`assistant.index.Index`); every read here sees
-ready articles only. The catalog generation is bumped on every change, so derived indexes (BM25,
-chunk dates) know when they are stale. Opening is lazy: constructing a Catalog touches nothing.
+ready articles only. The catalog generation (a row of ``meta``, so every process sharing the
+database reads it) is bumped on every change, so derived indexes (BM25, chunk dates) know when they
+are stale. An article is stored once because its id is the primary key and a write upserts it in a
+transaction, whichever process writes. Opening is lazy: constructing a Catalog touches nothing; the
+first use connects and runs the migrations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,63 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Connection, Engine, Integer, Text, cast, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 
 from assistant.errors import NotFoundError
+from assistant.index.database import WRITE, migrate, open_engine
 from assistant.index.filters import day_number
+from assistant.index.schema import articles, chunks, copies, meta, quotes, signatures
+from assistant.index.writers import Writer
 from assistant.models import Article, Chunk, Passage, Quote, embedding_text
 
 __all__ = ["Catalog", "ArticleMeta"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    url TEXT,
-    source TEXT,
-    published TEXT,
-    byline TEXT,
-    origin TEXT,
-    content_hash TEXT NOT NULL,
-    text_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
-    state TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
-CREATE TABLE IF NOT EXISTS chunks (
-    id TEXT PRIMARY KEY,
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE TABLE IF NOT EXISTS quotes (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    speaker TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    direct INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
-CREATE TABLE IF NOT EXISTS signatures (
-    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-    sig BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS copies (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    copy_id TEXT NOT NULL,
-    url TEXT,
-    source TEXT,
-    published TEXT,
-    origin TEXT,
-    similarity REAL NOT NULL,
-    PRIMARY KEY (article_id, copy_id)
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
 Item = tuple[Article, Sequence[Chunk], np.ndarray, Sequence[Quote]]
+BATCH = 500  # ids per IN (...) list
 
 
 @dataclass
@@ -85,51 +46,69 @@ class ArticleMeta:
     published: dt.date | None
 
 
-class Catalog:
-    """One SQLite file; thread-safe writes through :meth:`transaction`."""
+def _insert(db: Connection, table: Any) -> Any:
+    """INSERT with the dialect's ``ON CONFLICT`` (the same API on SQLite and PostgreSQL)."""
+    return (postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert)(table)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+
+def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    for lo in range(0, len(ids), BATCH):
+        yield list(ids[lo : lo + BATCH])
+
+
+def _chunk_text() -> Any:
+    return func.substr(articles.c.text, chunks.c.start + 1, chunks.c.end - chunks.c.start)
+
+
+_READY = articles.c.state == "ready"
+_READY_CHUNKS = chunks.join(articles, articles.c.id == chunks.c.article_id)
+
+
+class Catalog:
+    """One database (an SQLite file, or PostgreSQL when given a URL); writes go through :meth:`transaction`."""
+
+    def __init__(self, location: Path | str) -> None:
+        self.location = location
         self._lock = threading.RLock()
-        self._db: sqlite3.Connection | None = None
+        self._engine: Engine | None = None
         self._meta_cache: dict[str, ArticleMeta] = {}
+        self.writer = Writer()
 
     @property
-    def db(self) -> sqlite3.Connection:
-        """The connection, opened (and the schema created) on first use."""
+    def engine(self) -> Engine:
+        """The connection pool, opened (and the schema migrated) on first use."""
         with self._lock:
-            if self._db is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.execute("PRAGMA foreign_keys=ON")
-                db.executescript(_SCHEMA)
-                self._db = db
-            return self._db
+            if self._engine is None:
+                engine = open_engine(self.location)
+                migrate(engine)
+                self._engine = engine
+            return self._engine
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction on a connection of its own (committed on exit, rolled back on error)."""
+        engine = self.engine
+        self.writer.hold(engine)
+        with engine.connect().execution_options(**WRITE) as db, db.begin():
+            yield db
+
+    def _rows(self, statement: Executable) -> Sequence[Any]:  # rows (typed loosely: their width varies)
+        with self.engine.connect() as db:
+            return db.execute(statement).all()
+
+    def _first(self, statement: Executable) -> Any:
+        rows = self._rows(statement)
+        return rows[0] if rows else None
 
     def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        row = self._first(select(meta.c.value).where(meta.c.key == "generation"))
         return int(row[0]) if row else 0
 
     @staticmethod
-    def bump_generation(db: sqlite3.Connection) -> None:
-        db.execute(
-            "INSERT INTO meta(key, value) VALUES('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+    def bump_generation(db: Connection) -> None:
+        stmt = _insert(db, meta).values(key="generation", value="1")
+        db.execute(stmt.on_conflict_do_update(
+            index_elements=[meta.c.key], set_={"value": cast(cast(meta.c.value, Integer) + 1, Text)}))
 
     def forget(self, article_ids: Iterable[str]) -> None:
         for i in article_ids:
@@ -138,214 +117,218 @@ class Catalog:
     # -- writing ------------------------------------------------------------------------------
 
     def write_pending(self, items: Sequence[Item]) -> None:
-        """Step 1 of the write protocol: the articles (replacing old rows) with state 'pending'."""
+        """Step 1 of the write protocol: the articles (replacing old rows) with state 'pending'.
+
+        Each article row is upserted first, so a concurrent writer of the same article waits for this
+        transaction and then replaces it whole; articles go in id order, so two writers never deadlock."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.transaction() as db:
-            for article, chunks, _, quotes in items:
-                db.execute("DELETE FROM articles WHERE id=?", (article.id,))
-                db.execute(
-                    "INSERT INTO articles(id, title, url, source, published, byline, origin, content_hash, "
-                    "text_hash, text, state, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?, 'pending', ?)",
-                    (
-                        article.id, article.title, article.url, article.source, article.published_iso,
-                        article.byline, article.origin, article.content_hash, article.text_hash, article.text, now,
-                    ),
-                )
-                db.executemany(
-                    "INSERT INTO chunks(id, article_id, idx, start, end) VALUES (?,?,?,?,?)",
-                    [(c.id, c.article_id, c.index, c.start, c.end) for c in chunks],
-                )
-                db.executemany(
-                    "INSERT INTO quotes(article_id, speaker, start, end, direct) VALUES (?,?,?,?,?)",
-                    [(q.article_id, q.speaker, q.start, q.end, int(q.direct)) for q in quotes],
-                )
+            for article, article_chunks, _, article_quotes in sorted(items, key=lambda item: item[0].id):
+                self._upsert_article(db, article, now)
+                for table in (chunks, quotes, signatures, copies):
+                    db.execute(delete(table).where(table.c.article_id == article.id))
+                if article_chunks:
+                    db.execute(chunks.insert(), [
+                        {"id": c.id, "article_id": c.article_id, "idx": c.index, "start": c.start, "end": c.end}
+                        for c in article_chunks])
+                if article_quotes:
+                    db.execute(quotes.insert(), [
+                        {"article_id": q.article_id, "speaker": q.speaker, "start": q.start, "end": q.end,
+                         "direct": int(q.direct)} for q in article_quotes])
                 if article.minhash is not None:
-                    db.execute("INSERT INTO signatures(article_id, sig) VALUES (?, ?)",
-                               (article.id, article.minhash.astype(np.uint64).tobytes()))
+                    db.execute(signatures.insert().values(
+                        article_id=article.id, sig=article.minhash.astype(np.uint64).tobytes()))
+
+    def _upsert_article(self, db: Connection, article: Article, now: str) -> None:
+        row = {
+            "id": article.id, "title": article.title, "url": article.url, "source": article.source,
+            "published": article.published_iso, "byline": article.byline, "origin": article.origin,
+            "content_hash": article.content_hash, "text_hash": article.text_hash, "text": article.text,
+            "state": "pending", "ingested_at": now, "writer": self.writer.key,
+        }
+        stmt = _insert(db, articles).values(row)
+        db.execute(stmt.on_conflict_do_update(
+            index_elements=[articles.c.id], set_={k: stmt.excluded[k] for k in row if k != "id"}))
 
     def mark_ready(self, article_ids: Sequence[str]) -> None:
-        """Step 3: the articles are complete everywhere."""
+        """Step 3: the articles are complete everywhere. An article another writer has rewritten since
+        this one wrote it stays as that writer leaves it."""
         with self.transaction() as db:
-            db.executemany("UPDATE articles SET state='ready' WHERE id=?", [(i,) for i in article_ids])
+            for i in sorted(article_ids):
+                db.execute(update(articles).where(articles.c.id == i, articles.c.writer == self.writer.key)
+                           .values(state="ready", writer=None))
             self.bump_generation(db)
         self.forget(article_ids)
 
     def mark_pending(self, article_ids: Sequence[str]) -> None:
         with self.transaction() as db:
-            db.executemany("UPDATE articles SET state='pending' WHERE id=?", [(i,) for i in article_ids])
+            for i in sorted(article_ids):
+                db.execute(update(articles).where(articles.c.id == i).values(state="pending", writer=self.writer.key))
 
     def remove(self, article_ids: Sequence[str]) -> int:
         """Delete the articles' rows (chunks, quotes and copies cascade). Returns how many existed."""
+        removed = 0
         with self.transaction() as db:
-            cursor = db.executemany("DELETE FROM articles WHERE id=?", [(i,) for i in article_ids])
-            removed = cursor.rowcount  # direct deletions only, not the cascaded chunk/quote rows
+            for part in _batches(sorted(article_ids)):
+                removed += db.execute(delete(articles).where(articles.c.id.in_(part))).rowcount
             self.bump_generation(db)
         self.forget(article_ids)
         return removed
 
     def pending_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE state='pending'")]
+        return [r[0] for r in self._rows(select(articles.c.id).where(articles.c.state == "pending"))]
 
-    def add_copies(self, copies: Sequence[tuple[str, Article, float]]) -> None:
+    def abandoned_ids(self) -> list[str]:
+        """Pending articles whose writer is gone (crashed, killed) or is this catalog: what recovery
+        removes. A live writer's pending articles in another process are left to it."""
+        rows = self._rows(select(articles.c.id, articles.c.writer).where(articles.c.state == "pending"))
+        gone = self.writer.abandoned(self.engine, {w for _, w in rows})
+        return [i for i, w in rows if w in gone]
+
+    def add_copies(self, found: Sequence[tuple[str, Article, float]]) -> None:
         """Record that each article was also carried elsewhere (a syndicated copy not indexed again)."""
+        rows = {(kept, c.id): {"article_id": kept, "copy_id": c.id, "url": c.url, "source": c.source,
+                               "published": c.published_iso, "origin": c.origin, "similarity": round(sim, 4)}
+                for kept, c, sim in found}  # the last record of a copy wins, as INSERT OR REPLACE did
+        if not rows:
+            return
         with self.transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO copies(article_id, copy_id, url, source, published, origin, similarity) "
-                "SELECT ?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?)",
-                [(kept, c.id, c.url, c.source, c.published_iso, c.origin, round(sim, 4), kept)
-                 for kept, c, sim in copies],
-            )
+            kept_ids = sorted({kept for kept, _ in rows})
+            existing = {i for part in _batches(kept_ids) for i in db.scalars(
+                select(articles.c.id).where(articles.c.id.in_(part)).with_for_update(read=True))}
+            keep = [row for (kept, _), row in rows.items() if kept in existing]
+            if keep:
+                stmt = _insert(db, copies)
+                db.execute(stmt.on_conflict_do_update(
+                    index_elements=[copies.c.article_id, copies.c.copy_id],
+                    set_={k: stmt.excluded[k] for k in ("url", "source", "published", "origin", "similarity")}),
+                    keep)
 
     # -- reading ------------------------------------------------------------------------------
 
     def find_by_text_hash(self, text_hash: str) -> str | None:
         """The id of a ready article with exactly this (normalised) text, if any."""
-        row = self.db.execute("SELECT id FROM articles WHERE text_hash=? AND state='ready'", (text_hash,)).fetchone()
+        row = self._first(select(articles.c.id).where(articles.c.text_hash == text_hash, _READY).limit(1))
         return row[0] if row else None
 
     def article_hash(self, article_id: str) -> str | None:
-        row = self.db.execute(
-            "SELECT content_hash FROM articles WHERE id=? AND state='ready'", (article_id,)
-        ).fetchone()
+        row = self._first(select(articles.c.content_hash).where(articles.c.id == article_id, _READY))
         return row[0] if row else None
 
     def embedding_texts(self, article_id: str | None = None) -> list[tuple[str, str]]:
         """(chunk id, the text its vector was made from: :func:`embedding_text`) of ready chunks, of one
         article or of all."""
-        sql = ("SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), c.idx FROM chunks c "
-               "JOIN articles a ON a.id = c.article_id WHERE a.state = 'ready'")
-        args: tuple[str, ...] = ()
+        stmt = select(chunks.c.id, articles.c.title, _chunk_text(), chunks.c.idx).select_from(_READY_CHUNKS).where(_READY)
         if article_id is not None:
-            sql, args = sql + " AND c.article_id = ?", (article_id,)
-        return [(cid, embedding_text(title, text, idx)) for cid, title, text, idx in self.db.execute(sql, args)]
+            stmt = stmt.where(chunks.c.article_id == article_id)
+        return [(cid, embedding_text(title, text, idx)) for cid, title, text, idx in self._rows(stmt)]
 
     def signatures(self) -> Iterator[tuple[str, np.ndarray]]:
         """(article id, MinHash signature) of every ready article that has one."""
-        for article_id, blob in self.db.execute(
-            "SELECT s.article_id, s.sig FROM signatures s JOIN articles a ON a.id = s.article_id "
-            "WHERE a.state = 'ready'"
-        ):
-            yield article_id, np.frombuffer(blob, dtype=np.uint64)
+        stmt = select(signatures.c.article_id, signatures.c.sig).select_from(
+            signatures.join(articles, articles.c.id == signatures.c.article_id)).where(_READY)
+        for article_id, blob in self._rows(stmt):
+            yield article_id, np.frombuffer(bytes(blob), dtype=np.uint64)
 
     def copies_of(self, article_id: str) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT copy_id, url, source, published, origin, similarity FROM copies WHERE article_id = ? "
-            "ORDER BY published", (article_id,)
-        ).fetchall()
+        c = copies.c
+        rows = self._rows(select(c.copy_id, c.url, c.source, c.published, c.origin, c.similarity)
+                          .where(c.article_id == article_id).order_by(c.published.asc().nulls_first()))
         keys = ("id", "url", "source", "published", "origin", "similarity")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def article_text(self, article_id: str) -> str:
-        row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+        row = self._first(select(articles.c.text).where(articles.c.id == article_id))
         if row is None:
             raise NotFoundError(f"no article with id {article_id!r}")
         return str(row[0])
 
     def article_meta(self, article_id: str) -> ArticleMeta:
-        meta = self._meta_cache.get(article_id)
-        if meta is None:
-            row = self.db.execute(
-                "SELECT title, url, source, published FROM articles WHERE id=?", (article_id,)
-            ).fetchone()
+        cached = self._meta_cache.get(article_id)
+        if cached is None:
+            a = articles.c
+            row = self._first(select(a.title, a.url, a.source, a.published).where(a.id == article_id))
             if row is None:
                 raise NotFoundError(f"no article with id {article_id!r}")
             published = dt.date.fromisoformat(row[3]) if row[3] else None
-            meta = ArticleMeta(row[0], row[1], row[2], published)
-            self._meta_cache[article_id] = meta
-        return meta
+            cached = ArticleMeta(row[0], row[1], row[2], published)
+            self._meta_cache[article_id] = cached
+        return cached
 
     def passages(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
         """Passages for chunk ids (unknown ids are left out)."""
         out: dict[str, Passage] = {}
-        for lo in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[lo : lo + 500])
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT c.id, c.article_id, c.start, c.end, substr(a.text, c.start + 1, c.end - c.start) "
-                f"FROM chunks c JOIN articles a ON a.id = c.article_id "
-                f"WHERE c.id IN ({marks}) AND a.state='ready'",
-                part,
-            ).fetchall()
+        c = chunks.c
+        for part in _batches(chunk_ids):
+            rows = self._rows(select(c.id, c.article_id, c.start, c.end, _chunk_text())
+                              .select_from(_READY_CHUNKS).where(c.id.in_(part), _READY))
             for chunk_id, article_id, start, end, text in rows:
-                meta = self.article_meta(article_id)
+                m = self.article_meta(article_id)
                 out[chunk_id] = Passage(
                     chunk_id=chunk_id, article_id=article_id, text=text, start=start, end=end,
-                    title=meta.title, url=meta.url, source=meta.source, published=meta.published,
+                    title=m.title, url=m.url, source=m.source, published=m.published,
                 )
         return out
 
     def passages_for_span(self, article_id: str, start: int, end: int) -> Passage | None:
         """The first chunk of an article that contains the span [start, end)."""
-        row = self.db.execute(
-            "SELECT id FROM chunks WHERE article_id=? AND start<=? AND end>=? ORDER BY idx LIMIT 1",
-            (article_id, start, end),
-        ).fetchone()
+        c = chunks.c
+        row = self._first(select(c.id).where(c.article_id == article_id, c.start <= start, c.end >= end)
+                          .order_by(c.idx).limit(1))
         return self.passages([row[0]]).get(row[0]) if row else None
 
     def quotes_for(self, article_ids: Iterable[str]) -> list[Quote]:
         ids = list(dict.fromkeys(article_ids))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f"SELECT q.article_id, q.speaker, q.start, q.end, q.direct, a.text FROM quotes q "
-            f"JOIN articles a ON a.id = q.article_id WHERE q.article_id IN ({marks}) AND a.state='ready'",
-            ids,
-        ).fetchall()
-        return [
-            Quote(article_id=a, speaker=s, text=text[start:end], start=start, end=end, direct=bool(d))
-            for a, s, start, end, d, text in rows
-        ]
+        q = quotes.c
+        out = []
+        for part in _batches(ids):
+            rows = self._rows(select(q.article_id, q.speaker, q.start, q.end, q.direct, articles.c.text)
+                              .select_from(quotes.join(articles, articles.c.id == q.article_id))
+                              .where(q.article_id.in_(part), _READY))
+            out += [Quote(article_id=a, speaker=s, text=text[start:end], start=start, end=end, direct=bool(d))
+                    for a, s, start, end, d, text in rows]
+        return out
 
     def counts(self) -> dict[str, Any]:
         """Articles, chunks, date range, undated articles, copies and articles per outlet."""
-        db = self.db
-        articles, first, last, undated = db.execute(
-            "SELECT COUNT(*), MIN(published), MAX(published), SUM(published IS NULL) FROM articles "
-            "WHERE state='ready'"
-        ).fetchone()
-        chunks = db.execute(
-            "SELECT COUNT(*) FROM chunks c JOIN articles a ON a.id=c.article_id WHERE a.state='ready'"
-        ).fetchone()[0]
-        copies = db.execute("SELECT COUNT(*) FROM copies").fetchone()[0]
-        sources = db.execute(
-            "SELECT COALESCE(source, ''), COUNT(*) FROM articles WHERE state='ready' GROUP BY 1 ORDER BY 2 DESC"
-        ).fetchall()
-        return {"articles": articles, "chunks": chunks, "sources": {s or "unknown": n for s, n in sources},
-                "published_from": first, "published_to": last, "undated_articles": undated or 0,
-                "syndicated_copies": copies}
+        a = articles.c
+        with self.engine.connect() as db:
+            n, first, last, dated = db.execute(
+                select(func.count(), func.min(a.published), func.max(a.published), func.count(a.published))
+                .where(_READY)).one()
+            n_chunks = db.execute(select(func.count()).select_from(_READY_CHUNKS).where(_READY)).scalar_one()
+            n_copies = db.execute(select(func.count()).select_from(copies)).scalar_one()
+            outlet, count = func.coalesce(a.source, "").label("outlet"), func.count().label("n")
+            sources = db.execute(select(outlet, count).where(_READY).group_by(outlet).order_by(count.desc())).all()
+        return {"articles": n, "chunks": n_chunks, "sources": {s or "unknown": k for s, k in sources},
+                "published_from": first, "published_to": last, "undated_articles": n - dated,
+                "syndicated_copies": n_copies}
 
     def list_articles(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT id, title, url, source, published, origin FROM articles WHERE state='ready' "
-            "ORDER BY COALESCE(published, '') DESC, id LIMIT ? OFFSET ?",
-            (limit, offset),
-        ).fetchall()
+        a = articles.c
+        rows = self._rows(select(a.id, a.title, a.url, a.source, a.published, a.origin).where(_READY)
+                          .order_by(func.coalesce(a.published, "").desc(), a.id).limit(limit).offset(offset))
         keys = ("id", "title", "url", "source", "published", "origin")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def ids_matching(self, *, source: str | None = None, before: dt.date | None = None) -> list[str]:
-        sql, args = "SELECT id FROM articles WHERE state='ready'", []
+        stmt = select(articles.c.id).where(_READY)
         if source is not None:
-            sql += " AND source = ?"
-            args.append(source)
+            stmt = stmt.where(articles.c.source == source)
         if before is not None:
-            sql += " AND published IS NOT NULL AND published < ?"
-            args.append(before.isoformat())
-        return [r[0] for r in self.db.execute(sql, args)]
+            stmt = stmt.where(articles.c.published.is_not(None), articles.c.published < before.isoformat())
+        return [r[0] for r in self._rows(stmt)]
 
     def chunk_ids(self) -> list[str]:
         """Every chunk id in the catalog, ready or not (for consistency checks)."""
-        return [r[0] for r in self.db.execute("SELECT id FROM chunks ORDER BY id")]
+        return [r[0] for r in self._rows(select(chunks.c.id).order_by(chunks.c.id))]
 
     def chunk_days(self) -> tuple[list[str], np.ndarray]:
         """Ready chunk ids in id order and their stories' days (YYYYMMDD, -1 undated), for date windows."""
         ids: list[str] = []
         days: list[int] = []
-        for cid, published in self.db.execute(
-            "SELECT c.id, a.published FROM chunks c JOIN articles a ON a.id=c.article_id "
-            "WHERE a.state='ready' ORDER BY c.id"
-        ):
+        for cid, published in self._rows(select(chunks.c.id, articles.c.published).select_from(_READY_CHUNKS)
+                                         .where(_READY).order_by(chunks.c.id)):
             ids.append(cid)
             days.append(day_number(dt.date.fromisoformat(published)) if published else -1)
         return ids, np.asarray(days, dtype=np.int64)
@@ -353,17 +336,17 @@ class Catalog:
     def lexical_texts(self, ids: list[str], days: list[int]) -> Iterator[str]:
         """Each ready chunk's headline and text, in id order, appending its id and day number as it
         goes (a stream: the lexical build never holds every text)."""
-        rows = self.db.execute(
-            "SELECT c.id, a.title, substr(a.text, c.start + 1, c.end - c.start), a.published FROM chunks c "
-            "JOIN articles a ON a.id=c.article_id WHERE a.state='ready' ORDER BY c.id"
-        )
-        for cid, title, text, published in rows:
-            ids.append(cid)
-            days.append(day_number(dt.date.fromisoformat(published)) if published else -1)
-            yield f"{title}\n{text}"
+        stmt = (select(chunks.c.id, articles.c.title, _chunk_text(), articles.c.published)
+                .select_from(_READY_CHUNKS).where(_READY).order_by(chunks.c.id))
+        with self.engine.connect().execution_options(stream_results=True, yield_per=2000) as db:
+            for cid, title, text, published in db.execute(stmt):
+                ids.append(cid)
+                days.append(day_number(dt.date.fromisoformat(published)) if published else -1)
+                yield f"{title}\n{text}"
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            self.writer.release()
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None

@@ -39,7 +39,7 @@ class Index:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.catalog = Catalog(settings.catalog_path)
+        self.catalog = Catalog(settings.catalog_location)
         self.vectors = Vectors(settings)
         self.lexical = LexicalIndex(settings.lexical_dir, self.catalog.lexical_texts)
         self._dates = ChunkDays(-1, [], np.zeros(0, dtype=np.int64))
@@ -70,8 +70,9 @@ class Index:
         return self.catalog.remove(article_ids)
 
     def recover(self) -> int:
-        """Undo half-written articles left by a crash. Returns how many were removed."""
-        pending = self.catalog.pending_ids()
+        """Undo half-written articles left by a crash (another live writer's are left to it, see
+        :mod:`assistant.index.writers`). Returns how many were removed."""
+        pending = self.catalog.abandoned_ids()
         if pending:
             self.vectors.delete_articles(pending)
             self.catalog.remove(pending)
