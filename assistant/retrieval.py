@@ -67,14 +67,7 @@ class HybridSearch:
         explicit = filters or Filters()
         window = self.preferred_window(timeframe, explicit)
         filters = effective_filters(explicit, None if window else timeframe, as_of)
-        # "latest" weighs recency strongly; a question with no time words mildly (settings.recency_weight);
-        # a question with a window ("last week", "in 2023") not at all: the window already says when.
-        if timeframe and timeframe.recent:
-            recency = LATEST_WEIGHT
-        elif (timeframe is None or timeframe.empty) and not filters.since:
-            recency = self.settings.recency_weight
-        else:
-            recency = 0.0
+        recency = self._recency_weight(timeframe, filters)
         cap = per_article_cap or self.settings.per_article_cap
         n = self.settings.candidates
         t0 = time.perf_counter()
@@ -89,33 +82,12 @@ class HybridSearch:
             lists.append(self._ranked(query, vector, n, replace(inside, include_undated=False)))
         t2 = time.perf_counter()
 
-        # reciprocal rank fusion of dense and lexical ranks over everything; a story of the window that
-        # a retriever did not rank among everything's first n counts as ranked just after them
-        fused: dict[str, float] = defaultdict(float)
-        parts: dict[str, dict[str, float]] = defaultdict(dict)
-        for which in (0, 1):  # dense, lexical
-            ranks: dict[str, int] = {}
-            for i, ranked in enumerate(lists):
-                offset = len(lists[0][which]) if i else 0
-                for rank, (cid, value) in enumerate(ranked[which]):
-                    if cid not in ranks:
-                        ranks[cid] = offset + rank
-                        parts[cid]["dense" if which == 0 else "lexical"] = value
-            for cid, rank in ranks.items():
-                fused[cid] += 1.0 / (RRF_K + rank + 1)
+        fused, parts = _fuse(lists)
         ordered = sorted(fused, key=lambda c: -fused[c])
         passages = self.store.passages(ordered[: max(4 * k, 40)])
         reference = as_of or dt.date.today()
         for cid, p in passages.items():
-            if window is not None:
-                gap = window.days_outside(p.published)
-                if gap is not None:
-                    fused[cid] *= 1.0 + self.settings.window_weight * math.exp(-gap / self.settings.window_days)
-            elif p.published is None and filters.dated:
-                fused[cid] *= UNDATED_IN_WINDOW
-            elif recency and p.published is not None:
-                age = max((reference - p.published).days, 0)
-                fused[cid] *= 1.0 + recency * math.exp(-age / self.settings.recency_days)
+            fused[cid] *= self._date_preference(p, window, filters, recency, reference)
         out: list[Passage] = []
         per_article: dict[str, int] = defaultdict(int)
         for cid in sorted(passages, key=lambda c: -fused[c]):
@@ -138,6 +110,31 @@ class HybridSearch:
         }
         return out
 
+    def _recency_weight(self, timeframe: TimeFrame | None, filters: Filters) -> float:
+        """"latest" weighs recency strongly; a question with no time words mildly (settings.recency_weight);
+        a question with a window ("last week", "in 2023") not at all: the window already says when."""
+        if timeframe and timeframe.recent:
+            return LATEST_WEIGHT
+        if (timeframe is None or timeframe.empty) and not filters.since:
+            return self.settings.recency_weight
+        return 0.0
+
+    def _date_preference(self, p: Passage, window: TimeFrame | None, filters: Filters, recency: float,
+                         reference: dt.date) -> float:
+        """The factor a passage's date multiplies its fused score by: inside the preferred window (fading
+        outside it), undated in a dated search, or newer for a question about now."""
+        if window is not None:
+            gap = window.days_outside(p.published)
+            if gap is None:
+                return 1.0
+            return 1.0 + self.settings.window_weight * math.exp(-gap / self.settings.window_days)
+        if p.published is None and filters.dated:
+            return UNDATED_IN_WINDOW
+        if recency and p.published is not None:
+            age = max((reference - p.published).days, 0)
+            return 1.0 + recency * math.exp(-age / self.settings.recency_days)
+        return 1.0
+
     def _present(self, as_of: dt.date | None) -> TimeFrame | None:
         """The days a question about now is drawn from (``settings.present_days`` before ``as_of``)."""
         if as_of is None or self.settings.present_days <= 0:
@@ -154,7 +151,29 @@ class HybridSearch:
 
     def _ranked(
         self, query: str, vector: list[float], n: int, filters: Filters
-    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    ) -> Ranked:
         dense = self.store.dense_search(vector, n, filters)
         lexical = self.store.lexical_search(query, n * (1 if not filters.sources else 4), filters)
         return dense, lexical
+
+
+Ranked = tuple[list[tuple[str, float]], list[tuple[str, float]]]  # (dense, lexical) (chunk id, score) lists
+
+
+def _fuse(lists: list[Ranked]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Reciprocal rank fusion of dense and lexical ranks over everything, and each chunk's raw scores.
+    A chunk of the second list (the window's own search) that a retriever did not rank among the first
+    list's counts as ranked just after them."""
+    fused: dict[str, float] = defaultdict(float)
+    parts: dict[str, dict[str, float]] = defaultdict(dict)
+    for which in (0, 1):  # dense, lexical
+        ranks: dict[str, int] = {}
+        for i, ranked in enumerate(lists):
+            offset = len(lists[0][which]) if i else 0
+            for rank, (cid, value) in enumerate(ranked[which]):
+                if cid not in ranks:
+                    ranks[cid] = offset + rank
+                    parts[cid]["dense" if which == 0 else "lexical"] = value
+        for cid, rank in ranks.items():
+            fused[cid] += 1.0 / (RRF_K + rank + 1)
+    return fused, parts
