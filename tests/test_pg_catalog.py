@@ -29,7 +29,7 @@ from ingest.sources import read_path
 
 from .conftest import SAMPLE, make_settings
 
-HEAD = "0002"
+HEAD = "0003"
 
 # The schema newsdesk made before migrations existed (commit 05e9138), as it made it.
 PRE_ALEMBIC_SCHEMA = """

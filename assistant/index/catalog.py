@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Integer, Text, cast, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.sql import Executable
 
 from assistant.errors import NotFoundError
+from assistant.index import changelog
+from assistant.index.changelog import Changes, insert_for
 from assistant.index.database import WRITE, migrate, open_engine
 from assistant.index.filters import day_number
-from assistant.index.schema import articles, chunks, copies, meta, quotes, signatures
+from assistant.index.lexical import LexicalRows
+from assistant.index.schema import articles, chunks, copies, quotes, signatures
 from assistant.index.writers import Writer
 from assistant.models import Article, Chunk, Passage, Quote, embedding_text
 
@@ -46,14 +48,18 @@ class ArticleMeta:
     published: dt.date | None
 
 
-def _insert(db: Connection, table: Any) -> Any:
-    """INSERT with the dialect's ``ON CONFLICT`` (the same API on SQLite and PostgreSQL)."""
-    return (postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
     for lo in range(0, len(ids), BATCH):
         yield list(ids[lo : lo + BATCH])
+
+
+def _day(published: str | None) -> int:
+    return day_number(dt.date.fromisoformat(published)) if published else -1
+
+
+def _lexical_select() -> Any:
+    return (select(chunks.c.id, chunks.c.article_id, articles.c.title, _chunk_text(), articles.c.published)
+            .select_from(_READY_CHUNKS).where(_READY))
 
 
 def _chunk_text() -> Any:
@@ -101,14 +107,16 @@ class Catalog:
         return rows[0] if rows else None
 
     def generation(self) -> int:
-        row = self._first(select(meta.c.value).where(meta.c.key == "generation"))
-        return int(row[0]) if row else 0
+        with self.engine.connect() as db:
+            return changelog.current(db)
 
-    @staticmethod
-    def bump_generation(db: Connection) -> None:
-        stmt = _insert(db, meta).values(key="generation", value="1")
-        db.execute(stmt.on_conflict_do_update(
-            index_elements=[meta.c.key], set_={"value": cast(cast(meta.c.value, Integer) + 1, Text)}))
+    def changes_since(self, generation: int) -> Changes | None:
+        """The articles changed after ``generation`` (see :mod:`assistant.index.changelog`); their cached
+        metadata is dropped here, or all of it when the log cannot say."""
+        with self.engine.connect() as db:
+            found = changelog.since(db, generation)
+        self.forget(found.article_ids if found is not None else list(self._meta_cache))
+        return found
 
     def forget(self, article_ids: Iterable[str]) -> None:
         for i in article_ids:
@@ -146,7 +154,7 @@ class Catalog:
             "content_hash": article.content_hash, "text_hash": article.text_hash, "text": article.text,
             "state": "pending", "ingested_at": now, "writer": self.writer.key,
         }
-        stmt = _insert(db, articles).values(row)
+        stmt = insert_for(db, articles).values(row)
         db.execute(stmt.on_conflict_do_update(
             index_elements=[articles.c.id], set_={k: stmt.excluded[k] for k in row if k != "id"}))
 
@@ -157,7 +165,7 @@ class Catalog:
             for i in sorted(article_ids):
                 db.execute(update(articles).where(articles.c.id == i, articles.c.writer == self.writer.key)
                            .values(state="ready", writer=None))
-            self.bump_generation(db)
+            changelog.bump(db, article_ids, "ready")
         self.forget(article_ids)
 
     def mark_pending(self, article_ids: Sequence[str]) -> None:
@@ -171,7 +179,7 @@ class Catalog:
         with self.transaction() as db:
             for part in _batches(sorted(article_ids)):
                 removed += db.execute(delete(articles).where(articles.c.id.in_(part))).rowcount
-            self.bump_generation(db)
+            changelog.bump(db, article_ids, "delete")
         self.forget(article_ids)
         return removed
 
@@ -198,7 +206,7 @@ class Catalog:
                 select(articles.c.id).where(articles.c.id.in_(part)).with_for_update(read=True))}
             keep = [row for (kept, _), row in rows.items() if kept in existing]
             if keep:
-                stmt = _insert(db, copies)
+                stmt = insert_for(db, copies)
                 db.execute(stmt.on_conflict_do_update(
                     index_elements=[copies.c.article_id, copies.c.copy_id],
                     set_={k: stmt.excluded[k] for k in ("url", "source", "published", "origin", "similarity")}),
@@ -323,26 +331,23 @@ class Catalog:
         """Every chunk id in the catalog, ready or not (for consistency checks)."""
         return [r[0] for r in self._rows(select(chunks.c.id).order_by(chunks.c.id))]
 
-    def chunk_days(self) -> tuple[list[str], np.ndarray]:
-        """Ready chunk ids in id order and their stories' days (YYYYMMDD, -1 undated), for date windows."""
-        ids: list[str] = []
-        days: list[int] = []
-        for cid, published in self._rows(select(chunks.c.id, articles.c.published).select_from(_READY_CHUNKS)
-                                         .where(_READY).order_by(chunks.c.id)):
-            ids.append(cid)
-            days.append(day_number(dt.date.fromisoformat(published)) if published else -1)
-        return ids, np.asarray(days, dtype=np.int64)
-
-    def lexical_texts(self, ids: list[str], days: list[int]) -> Iterator[str]:
-        """Each ready chunk's headline and text, in id order, appending its id and day number as it
-        goes (a stream: the lexical build never holds every text)."""
-        stmt = (select(chunks.c.id, articles.c.title, _chunk_text(), articles.c.published)
-                .select_from(_READY_CHUNKS).where(_READY).order_by(chunks.c.id))
+    def lexical_texts(self, rows: LexicalRows) -> Iterator[str]:
+        """Each ready chunk's headline and text, in id order, appending its id, article and day number
+        to ``rows`` as it goes (a stream: the lexical build never holds every text)."""
+        stmt = _lexical_select().order_by(chunks.c.id)
         with self.engine.connect().execution_options(stream_results=True, yield_per=2000) as db:
-            for cid, title, text, published in db.execute(stmt):
-                ids.append(cid)
-                days.append(day_number(dt.date.fromisoformat(published)) if published else -1)
+            for cid, article_id, title, text, published in db.execute(stmt):
+                rows.add(cid, article_id, _day(published))
                 yield f"{title}\n{text}"
+
+    def lexical_rows(self, article_ids: Sequence[str]) -> list[tuple[str, str, int, str]]:
+        """(chunk id, article id, day number, headline and text) of these articles' ready chunks, in id order."""
+        out = []
+        for part in _batches(sorted(article_ids)):
+            for cid, article_id, title, text, published in self._rows(
+                    _lexical_select().where(chunks.c.article_id.in_(part)).order_by(chunks.c.id)):
+                out.append((cid, article_id, _day(published), f"{title}\n{text}"))
+        return out
 
     def close(self) -> None:
         with self._lock:

@@ -11,7 +11,8 @@ something :meth:`Index.recover` can put right:
 ``recover`` deletes every pending article from Chroma and the catalog, so a re-run ingests it again;
 writers (ingest, delete) call it before they write. Readers never see a pending article. The
 lexical index and the chunk dates used for date windows are derived from the ready chunks and
-reloaded whenever the catalog's generation moves, so they can never disagree with it for long.
+brought up to date whenever the catalog's generation moves, from its change log (so several serving
+processes sharing one catalog follow each other's writes: see :mod:`assistant.index.lexical_live`).
 Constructing an Index does nothing: the catalog and Chroma open on first use.
 """
 
@@ -27,7 +28,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.index.catalog import ArticleMeta, Catalog, Item
 from assistant.index.filters import Filters
-from assistant.index.lexical import LexicalIndex
+from assistant.index.lexical_live import LexicalIndex
 from assistant.index.vectors import ChunkDays, Hits, Vectors
 from assistant.models import Article, Chunk, Passage, Quote
 
@@ -41,8 +42,9 @@ class Index:
         self.settings = settings
         self.catalog = Catalog(settings.catalog_location)
         self.vectors = Vectors(settings)
-        self.lexical = LexicalIndex(settings.lexical_dir, self.catalog.lexical_texts)
+        self.lexical = LexicalIndex(settings.lexical_dir, self.catalog)
         self._dates = ChunkDays(-1, [], np.zeros(0, dtype=np.int64))
+        self._dates_version = -1
         self._lock = threading.RLock()
 
     # -- writing ------------------------------------------------------------------------------
@@ -154,13 +156,17 @@ class Index:
     # -- search -------------------------------------------------------------------------------
 
     def chunk_days(self) -> ChunkDays:
-        """Chunk dates for date windows, reloaded from the catalog when its generation moves."""
+        """Chunk dates for date windows: the lexical index's chunks, so they follow the catalog with it."""
+        lexical = self.lexical_index()
         with self._lock:
-            generation = self.catalog.generation()
-            if self._dates.generation != generation:
-                ids, days = self.catalog.chunk_days()
-                self._dates = ChunkDays(generation, ids, days)
+            if self._dates_version != lexical.version:
+                version, generation, ids, days = lexical.rows()
+                self._dates, self._dates_version = ChunkDays(generation, ids, days), version
             return self._dates
+
+    def refresh(self) -> None:
+        """Follow the catalog now (a serving replica calls this every second, so requests rarely wait)."""
+        self.chunk_days()
 
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters) -> Hits:
         """(chunk id, cosine similarity) best first, within the filters (see :mod:`assistant.index.vectors`)."""
@@ -173,7 +179,7 @@ class Index:
         return [(cid, sim) for cid, sim in hits if cid in passages and passages[cid].source in filters.sources]
 
     def lexical_index(self) -> LexicalIndex:
-        """The BM25 index over ready chunks, as of the catalog's generation."""
+        """The BM25 index over ready chunks, as of the catalog's generation (or later)."""
         return self.lexical.at(self.catalog.generation())
 
     def lexical_search(self, query: str, k: int, filters: Filters | None = None) -> Hits:

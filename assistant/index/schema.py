@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["metadata", "articles", "chunks", "quotes", "signatures", "copies", "meta", "Id", "Double"]
+__all__ = ["metadata", "articles", "chunks", "quotes", "signatures", "copies", "meta", "changes", "Id", "Double"]
 
 Id: TypeEngine[str] = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 Double: TypeEngine[float] = REAL().with_variant(postgresql.DOUBLE_PRECISION(), "postgresql")
@@ -94,4 +94,12 @@ meta = Table(
     "meta", metadata,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+changes = Table(  # revision 0003: which articles each generation touched (see assistant.index.changelog)
+    "changes", metadata,
+    Column("generation", BigInteger, nullable=False),
+    Column("article_id", Id, nullable=False),
+    Column("op", Text, nullable=False),
+    Index("changes_generation", "generation"),
 )
