@@ -43,11 +43,15 @@ def serve(settings: Settings, host: str | None, port: int | None) -> int:
         nd = open_newsdesk(settings)
         nd.store.recover()
         nd.warm_up()
+        stop_following = nd.follow()  # other replicas' (and `newsdesk ingest`'s) writes show up here
         server = uvicorn.Server(uvicorn.Config(create_app(nd), log_level="warning"))
         shown = f"[{host}]" if ":" in host else host
         print(f"newsdesk: serving the chat page on http://{shown}:{port}/ ({nd.mode} answers; API docs at /docs)",
               flush=True)
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        finally:
+            stop_following()
     finally:
         sock.close()
     return 0

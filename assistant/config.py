@@ -114,6 +114,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 7860
+    refresh_s: float = Field(
+        1.0, gt=0.0, description="How often `newsdesk serve` checks the catalog for other processes' writes "
+        "(other replicas, `newsdesk ingest`) and brings its lexical index and chunk dates up to date.")
     prompts_dir: Path = Field(default_factory=_packaged_prompts_dir)
 
     @property

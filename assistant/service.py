@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -32,6 +34,7 @@ from ingest.pipeline import IngestReport, ingest_paths
 __all__ = ["Newsdesk", "open_newsdesk", "Filters", "Answer", "Delta", "Final", "IngestReport", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 2000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -167,6 +170,24 @@ class Newsdesk:
         Chroma's vector segment (loaded on its first query: ~0.7 s at 130k chunks)."""
         self.store.lexical_index()
         self.store.dense_search(self.embedder.embed_query("warm up"), 1, Filters())
+
+    def follow(self, interval_s: float | None = None) -> Callable[[], None]:
+        """Keep this process in step with a catalog other processes write (serving replicas): every
+        ``interval_s`` (default ``settings.refresh_s``) a background thread applies their changes, and
+        lexical rebuilds move to a background thread. Returns the function that stops it."""
+        self.store.lexical.follow_in_background()
+        stop = threading.Event()
+        interval = interval_s if interval_s is not None else self.settings.refresh_s
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.store.refresh()
+                except Exception:  # a database blip must not end following; the next tick retries
+                    log.warning("newsdesk: catching up with the catalog failed", exc_info=True)
+
+        threading.Thread(target=loop, name="newsdesk-follow", daemon=True).start()
+        return stop.set
 
     # -- the collection ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from pathlib import Path
 
 import numpy as np
@@ -131,5 +132,26 @@ def test_chunk_dates_and_article_metadata_follow_another_writer(tmp_path: Path) 
     writer.delete_articles(["late"])
     assert reader.lexical_search("zeppelin", 3) == []
     assert not any(cid.startswith("late-") for cid in reader.chunk_days().ids)
+    reader.close()
+    writer.close()
+
+
+def test_a_following_desk_catches_up_by_itself(tmp_path: Path) -> None:
+    from assistant.service import Newsdesk
+
+    settings = make_settings(tmp_path / "data")
+    reader, writer = Index(settings), Index(settings)
+    desk = Newsdesk(settings=settings, store=reader, embedder=None)  # type: ignore[arg-type] - never embeds here
+    reader.refresh()
+    stop = desk.follow(0.05)
+    try:
+        _write(writer.catalog, [_item("late", "A late story about a zeppelin", "The zeppelin came back.", 20)])
+        deadline = time.perf_counter() + 5
+        while reader.lexical.generation != writer.generation():
+            assert time.perf_counter() < deadline, "the follower did not catch up"
+            time.sleep(0.02)
+        assert any(cid.startswith("late-") for cid in reader.lexical.ids)
+    finally:
+        stop()
     reader.close()
     writer.close()
