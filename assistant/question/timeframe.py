@@ -55,8 +55,20 @@ def _month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 
 def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
-    """The time frame a question asks about, relative to ``as_of``."""
+    """The time frame a question asks about, relative to ``as_of``: the first reader that finds one
+    wins (relative words, then weekdays, then calendar dates), else a preference for recent stories."""
     q = _without_names(question).lower()
+    for reader in (_relative_frame, _weekday_frame, _calendar_frame):
+        frame = reader(q, as_of)
+        if frame is not None:
+            return frame
+    if re.search(r"\b(latest|newest|most recent|recently|recent|currently|right now|now|so far|upcoming)\b", q):
+        return TimeFrame(recent=True, phrase="latest")
+    return TimeFrame()
+
+
+def _relative_frame(q: str, as_of: dt.date) -> TimeFrame | None:
+    """"yesterday", "today", "the past 3 days", "this week", "last month", "this year"."""
     m = re.search(r"\byesterday\b", q)
     if m:
         day = as_of - dt.timedelta(days=1)
@@ -87,6 +99,11 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
         if m.group(1) == "last":
             return TimeFrame(dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31), phrase=m.group(0))
         return TimeFrame(dt.date(as_of.year, 1, 1), as_of, phrase=m.group(0))
+    return None
+
+
+def _weekday_frame(q: str, as_of: dt.date) -> TimeFrame | None:
+    """"since Monday", "on Tuesday"."""
     m = re.search(r"\bsince (" + "|".join(_WEEKDAYS) + r")\b", q)
     if m:
         back = (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7 or 7
@@ -95,6 +112,11 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     if m:  # the last such day, today included
         day = as_of - dt.timedelta(days=(as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7)
         return TimeFrame(day, day, phrase=m.group(0))
+    return None
+
+
+def _calendar_frame(q: str, as_of: dt.date) -> TimeFrame | None:
+    """"on March 3, 2024", "in August 2024", "in August", "since 2019"."""
     m = re.search(r"\b(?:on|in|during|since|from)?\s*(" + _MONTH_RE + r")\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b", q)
     if m:
         try:
@@ -126,9 +148,7 @@ def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
         year = int(m.group(2))
         until = as_of if m.group(1) == "since " else dt.date(year, 12, 31)
         return TimeFrame(dt.date(year, 1, 1), until, phrase=m.group(0).strip())
-    if re.search(r"\b(latest|newest|most recent|recently|recent|currently|right now|now|so far|upcoming)\b", q):
-        return TimeFrame(recent=True, phrase="latest")
-    return TimeFrame()
+    return None
 
 
 _NAME_WORD = re.compile(r"[A-Z][\w’'&.-]*")
