@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -26,34 +29,40 @@ def _require_browser() -> None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
-def test_user_example_in_the_browser(seed_desk: Newsdesk) -> None:
+@contextmanager
+def chromium_page(app: Any, **page_options: Any) -> Iterator[tuple[Any, str]]:
+    """A real server for ``app`` on 127.0.0.1 and a page of headless Debian Chromium: (page, server URL)."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    with ServerThread(create_app(seed_desk)) as server, sync_playwright() as pw:
+    with ServerThread(app) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.goto(server.url + "/")
-            page.locator("#question textarea").fill("what did Tykhyi say about occupation?")
-            page.locator("#ask").click()
-            page.locator("#sources .src").first.wait_for(timeout=60_000)
-            chat = page.locator("#chat").inner_text()
-            sources = page.locator("#sources").inner_text()
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)
-            assert "we want to protect the lives of our people" in chat
-            assert "[1]" in chat
-            assert "we want to protect the lives of our people" in sources
-            assert "The Associated Press" in sources and "date unknown" in sources
-            link = page.locator("#chat a[href='#source-1']").first
-            assert link.count() == 1
-
-            page.locator("#question textarea").fill("What is the capital of France?")
-            page.locator("#ask").click()
-            page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
+            yield browser.new_page(**page_options), server.url
         finally:
             browser.close()
+
+
+def test_user_example_in_the_browser(seed_desk: Newsdesk) -> None:
+    with chromium_page(create_app(seed_desk), viewport={"width": 1300, "height": 900}) as (page, url):
+        page.goto(url + "/")
+        page.locator("#question textarea").fill("what did Tykhyi say about occupation?")
+        page.locator("#ask").click()
+        page.locator("#sources .src").first.wait_for(timeout=60_000)
+        chat = page.locator("#chat").inner_text()
+        sources = page.locator("#sources").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)
+        assert "we want to protect the lives of our people" in chat
+        assert "[1]" in chat
+        assert "we want to protect the lives of our people" in sources
+        assert "The Associated Press" in sources and "date unknown" in sources
+        link = page.locator("#chat a[href='#source-1']").first
+        assert link.count() == 1
+
+        page.locator("#question textarea").fill("What is the capital of France?")
+        page.locator("#ask").click()
+        page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
 
 
 XSS = """<script>window.pwned=1;alert('title')</script> Harbour <img src=x onerror="window.pwned=2"> reopens
@@ -65,9 +74,6 @@ The harbour in Portsmouth reopened on Thursday <script>window.pwned=3</script> a
 
 
 def test_upload_filters_and_inert_article_text(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
     from assistant.service import open_newsdesk
 
     from .conftest import make_settings
@@ -75,33 +81,28 @@ def test_upload_filters_and_inert_article_text(tmp_path, embedder) -> None:  # t
     desk = open_newsdesk(make_settings(tmp_path / "d"), embedder=embedder)
     upload = tmp_path / "harbour.txt"
     upload.write_text(XSS)
-    with ServerThread(create_app(desk)) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 1100})
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(server.url + "/")
-            assert "0" in page.locator("#index-stats").inner_text()
-            page.get_by_text("Add stories").click()
-            page.locator("input[type=file]").set_input_files(str(upload))
-            page.get_by_role("button", name="Add to the index").click()
-            page.get_by_text("ok: 1 added").wait_for(timeout=60_000)
-            assert "1" in page.locator("#index-stats").inner_text()
+    with chromium_page(create_app(desk), viewport={"width": 1300, "height": 1100}) as (page, url):
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url + "/")
+        assert "0" in page.locator("#index-stats").inner_text()
+        page.get_by_text("Add stories").click()
+        page.locator("input[type=file]").set_input_files(str(upload))
+        page.get_by_role("button", name="Add to the index").click()
+        page.get_by_text("ok: 1 added").wait_for(timeout=60_000)
+        assert "1" in page.locator("#index-stats").inner_text()
 
-            page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
-            page.locator("#ask").click()
-            page.locator("#sources .src").first.wait_for(timeout=60_000)
-            sources = page.locator("#sources").inner_text()
-            assert "<script>" in sources and "2024-08-15" in sources  # shown as text, not run
-            assert page.evaluate("window.pwned === undefined") and not dialogs
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "chat-page-upload.png"), full_page=True)
+        page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
+        page.locator("#ask").click()
+        page.locator("#sources .src").first.wait_for(timeout=60_000)
+        sources = page.locator("#sources").inner_text()
+        assert "<script>" in sources and "2024-08-15" in sources  # shown as text, not run
+        assert page.evaluate("window.pwned === undefined") and not dialogs
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat-page-upload.png"), full_page=True)
 
-            page.get_by_text("Filters").click()
-            page.locator("#until textarea, #until input").first.fill("2024-08-01")
-            page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
-            page.locator("#ask").click()
-            page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
-        finally:
-            browser.close()
+        page.get_by_text("Filters").click()
+        page.locator("#until textarea, #until input").first.fill("2024-08-01")
+        page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
+        page.locator("#ask").click()
+        page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)

@@ -10,8 +10,7 @@ import pytest
 from assistant.http.app import create_app
 from assistant.service import Newsdesk
 
-from .conftest import ServerThread
-from .test_browser import ARGS, CHROMIUM, _require_browser
+from .test_browser import chromium_page
 
 pytestmark = pytest.mark.slow
 
@@ -73,19 +72,11 @@ def _ask(page: Any, question: str) -> None:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_answer_text_is_readable_on_its_bubble(seed_desk: Newsdesk, scheme: str) -> None:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with ServerThread(create_app(seed_desk)) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900}, color_scheme=scheme)
-            page.goto(server.url + "/")
-            _ask(page, "what did Tykhyi say about occupation?")
-            assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")  # Gradio's theme
-            pieces = page.evaluate(CONTRAST_JS)
-        finally:
-            browser.close()
+    with chromium_page(create_app(seed_desk), viewport={"width": 1300, "height": 900}, color_scheme=scheme) as (page, url):
+        page.goto(url + "/")
+        _ask(page, "what did Tykhyi say about occupation?")
+        assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")  # Gradio's theme
+        pieces = page.evaluate(CONTRAST_JS)
     assert any("Tykhyi" in p["text"] for p in pieces), pieces
     for piece in pieces:
         assert piece["alpha"] == 1, f"{scheme}: answer text drawn see-through (grey): {piece}"
@@ -93,19 +84,11 @@ def test_answer_text_is_readable_on_its_bubble(seed_desk: Newsdesk, scheme: str)
 
 
 def test_no_label_floats_over_the_conversation(seed_desk: Newsdesk) -> None:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with ServerThread(create_app(seed_desk)) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.goto(server.url + "/")
-            for question in ("what did Tykhyi say about occupation?", "What did the Russian Defense Ministry say?",
-                             "How many settlements do Ukrainian forces control?"):
-                _ask(page, question)
-            page.locator("#chat .bubble-wrap").evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
-            floating = page.evaluate(FLOATING_JS)
-        finally:
-            browser.close()
+    with chromium_page(create_app(seed_desk), viewport={"width": 1300, "height": 900}) as (page, url):
+        page.goto(url + "/")
+        for question in ("what did Tykhyi say about occupation?", "What did the Russian Defense Ministry say?",
+                         "How many settlements do Ukrainian forces control?"):
+            _ask(page, question)
+        page.locator("#chat .bubble-wrap").evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
+        floating = page.evaluate(FLOATING_JS)
     assert floating == []
