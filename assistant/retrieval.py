@@ -135,6 +135,19 @@ class HybridSearch:
             return 1.0 + recency * math.exp(-age / self.settings.recency_days)
         return 1.0
 
+    def present_frame(self, question: Question, explicit: Filters | None) -> TimeFrame | None:
+        """The days a question about now is to be answered from (``settings.present_days`` before
+        ``as_of``): for a question with no time window of its own or one asking for the latest, with no
+        explicit dates, of a collection that holds stories from those days. An archive that ends years
+        before ``as_of`` has no such days: it is asked about its own latest stories, as before."""
+        if (explicit and explicit.dated) or (question.timeframe is not None and question.timeframe.window):
+            return None
+        present = self._present(question.as_of)
+        if present is None:
+            return None
+        recent = Filters(since=present.since, until=present.until).day_mask(self.store.chunk_days().days)
+        return present if recent is not None and bool(recent.any()) else None
+
     def _present(self, as_of: dt.date | None) -> TimeFrame | None:
         """The days a question about now is drawn from (``settings.present_days`` before ``as_of``)."""
         if as_of is None or self.settings.present_days <= 0:

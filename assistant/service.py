@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -16,8 +16,9 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answering.citations import verify_answer
-from assistant.answering.draft import Delta, Final, collect
+from assistant.answering.draft import Delta, Draft, Final, collect
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.freshness import is_stale, not_recent
 from assistant.answering.grounding import REFUSAL_TEXT
 from assistant.answering.llm import LLMAnswerer
 from assistant.answering.notes import outside_window_note
@@ -27,8 +28,8 @@ from assistant.index import Filters, Index
 from assistant.index.embeddings import LazyEmbeddings
 from assistant.index.tokens import count_tokens
 from assistant.models import Answer, Passage
-from assistant.question import read_question
-from assistant.retrieval import HybridSearch
+from assistant.question import Question, read_question
+from assistant.retrieval import HybridSearch, effective_filters
 from ingest.pipeline import IngestReport, ingest_paths
 
 __all__ = ["Newsdesk", "open_newsdesk", "Filters", "Answer", "Delta", "Final", "IngestReport", "MAX_QUESTION_CHARS"]
@@ -114,7 +115,7 @@ class Newsdesk:
         elif llm:
             draft = llm.answer(asked.standalone, passages, asked.as_of)
         else:
-            draft = self.extractive.answer(asked, passages)
+            draft = self._answer_extractively(asked, passages, filters)
         t3 = time.perf_counter()
         window = self.search_engine.preferred_window(asked.timeframe, filters)
         note = "" if draft.refused or window is None else outside_window_note(window, draft.citations, asked.as_of)
@@ -141,6 +142,18 @@ class Newsdesk:
             "total": round((t4 - t0) * 1000, 2),
         }
         yield Final(answer)
+
+    def _answer_extractively(self, asked: Question, passages: list[Passage], filters: Filters | None) -> Draft:
+        """The extractive answer; for a question about now, from the present's stories or a refusal
+        (see :mod:`assistant.answering.freshness`). What someone said is quoted whatever its date."""
+        draft = self.extractive.answer(asked, passages)
+        present = self.search_engine.present_frame(asked, filters)
+        if present is None or asked.info.kind == "say" or not is_stale(draft, present):
+            return draft
+        strict = effective_filters(filters or Filters(), present, asked.as_of)
+        recent = self.search_engine.search(asked, self.settings.top_k, replace(strict, include_undated=False))
+        fresh = self.extractive.answer(asked, recent) if recent else Draft.refusal("")
+        return fresh if not fresh.refused else not_recent(draft, present, asked.as_of)
 
     def _answering_llm(self, max_tokens: int | None) -> LLMAnswerer | None:
         """The LLM answerer, its model bound to ``max_tokens`` when given (condensing stays unbounded)."""
