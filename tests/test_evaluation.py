@@ -184,3 +184,28 @@ def test_cli_eval_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "chunk_answer_hit@5": round(figures["chunk_answer_hit"]["@5"] - figures["baseline"]["chunk_answer_hit"]["@5"], 4),
         "answer_recall": round(figures["answer_recall"] - figures["baseline"]["answer_recall"], 4),
     }
+
+
+def test_the_support_model_is_rebuilt_by_its_training_script(seed_dir: Path, tmp_path: Path) -> None:
+    """benchmarks/train_support.py rebuilds support.json from an index and 2023-style questions (here the
+    sample story and questions written for it: evaluation data never enters the project)."""
+    from assistant.answering.support import FEATURES, load_support
+    from benchmarks import train_support
+
+    questions = tmp_path / "questions-2023-sample.jsonl"
+    rows = [("How many settlements do Ukrainian forces control?", "74"),
+            ("Who is the commander-in-chief of Ukraine's armed forces?", "Oleksandr Syrskyi"),
+            ("What did Tykhyi say about occupation?", "not interested"),
+            ("How many strikes has Russia launched from the Kursk region?", "2,000"),
+            ("Did Russia share intelligence with Iran?", "no such answer")]
+    questions.write_text("\n".join(json.dumps({"id": str(i), "date": "2024-08-21", "question": q, "answers": [a]})
+                                   for i, (q, a) in enumerate(rows)))
+    out = tmp_path / "support.json"
+    assert train_support.main(["--data-dir", str(seed_dir), "--questions", str(questions), "--out", str(out)]) == 0
+    model = json.loads(out.read_text())
+    assert set(model["weights"]) == set(FEATURES) and model["trained_on"]["positives"] >= 3
+    assert [row["threshold"] for row in model["cross_validated_5_fold"]] == list(train_support.THRESHOLDS)
+    assert load_support(out).probability({"bias": 1.0}) != 0.5  # a fitted model, not the zero one
+    assert set(load_support().weights) == set(FEATURES)  # the shipped model scores every feature
+    with pytest.raises(SystemExit):
+        train_support.main(["--data-dir", str(seed_dir), "--questions", str(tmp_path / "questions-2024.jsonl")])

@@ -54,6 +54,7 @@ def test_wheel_carries_prompts_scorer_and_sample(installed: Path) -> None:
     for name in ("system.txt", "answer.txt", "condense.txt"):
         assert f"assistant/prompts/{name}" in names
     assert "assistant/answering/short_answer.json" in names
+    assert "assistant/answering/support.json" in names
     assert any(n.startswith("ingest/samples/") and n.endswith(".txt") for n in names)
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.answering.citations import citation_for
 from assistant.answering.draft import Draft
 from assistant.answering.short_answer import ShortAnswer, pick_short_answer
+from assistant.answering.support import SentenceFacts, load_support, support_features
 from assistant.index import Index
 from assistant.models import Citation, Passage, Quote
 from assistant.question import Question
@@ -31,9 +32,7 @@ from assistant.text import sentences, terms
 __all__ = ["ExtractiveAnswerer", "REFUSAL"]
 
 REFUSAL = "The stories I have don't say."
-MIN_COVERAGE = 0.35  # tuned on 120 RealTime QA 2023 questions (README, "Evaluation")
-NEW_NAME_BONUS = 0.1
-RANK_BONUS = 0.03  # a sentence from a better-ranked passage wins a tie
+MIN_COVERAGE = 0.35  # "what did X say about Y": the least coverage of the topic by a quote or its story
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
 LIST_BONUS = 0.15
 WORD_BUDGET = 60  # a further sentence joins an answer only while it stays within this many words
@@ -70,6 +69,7 @@ class _Candidate:
     score: float
     coverage: float
     speaker: str | None = None
+    features: dict[str, float] = field(default_factory=dict)
 
 
 class ExtractiveAnswerer:
@@ -138,27 +138,35 @@ class ExtractiveAnswerer:
         q_terms, weights = self.term_weights(info)
         return lambda bag: self._coverage(q_terms, weights, bag)
 
-    def _answer_general(self, info: QuestionInfo, passages: list[Passage], as_of: dt.date) -> Draft:
+    def scored_sentences(self, info: QuestionInfo, passages: list[Passage], as_of: dt.date) -> list[_Candidate]:
+        """Every sentence of the passages, scored by how likely it holds the answer (the support model
+        over its coverage of the question, the kind of fact it states, its story's rank and date), best
+        first; each keeps its features (``benchmarks/train_support.py`` learns from them)."""
         q_terms, weights = self.term_weights(info)
+        asked = set(q_terms)
+        titles = {p.article_id: set(terms(p.title)) for p in passages}
+        top = (passages[0].score or 1.0) if passages else 1.0
+        model = load_support()
         cands: list[_Candidate] = []
-        title_terms = {p.article_id: set(terms(p.title)) for p in passages}
         for rank, p, a, b, text in self._sentences(passages):
-            bag = set(terms(text))
-            context = bag | title_terms[p.article_id]
-            cov = self._coverage(q_terms, weights, context) * 0.35 + self._coverage(q_terms, weights, bag) * 0.65
-            bonus = self._type_bonus(info.kind, text)
-            if info.answer_type == "list" and text.count(",") >= 3:  # "what weapons did ..": the enumeration
-                bonus += LIST_BONUS
-            if info.kind in ("who", "which", "where") and _new_name(text, q_terms):
-                bonus += NEW_NAME_BONUS
-            score = cov + bonus + RANK_BONUS / (1 + rank)
-            cands.append(_Candidate(rank, p, a, b, text, score, cov))
-        if not cands:
-            return Draft.refusal(REFUSAL)
+            bag, title = set(terms(text)), titles[p.article_id]
+            facts = SentenceFacts(
+                text, bag, p, rank, a, coverage=self._coverage(q_terms, weights, bag),
+                context_coverage=self._coverage(q_terms, weights, bag | title),
+                title_coverage=self._coverage(q_terms, weights, title), type_bonus=self._type_bonus(info, text),
+                new_name=info.kind in ("who", "which", "where") and _new_name(text, q_terms))
+            features = support_features(info, facts, asked, top)
+            cands.append(_Candidate(rank, p, a, b, text, model.probability(features), facts.coverage,
+                                    features=features))
         cands.sort(key=lambda c: -c.score)
-        best = cands[0]
-        if best.coverage < MIN_COVERAGE or not self._entities_present(info, [best.passage]):
+        return cands
+
+    def _answer_general(self, info: QuestionInfo, passages: list[Passage], as_of: dt.date) -> Draft:
+        cands = self.scored_sentences(info, passages, as_of)
+        threshold = load_support().threshold
+        if not cands or cands[0].score < threshold or not self._entities_present(info, [cands[0].passage]):
             return Draft.refusal(REFUSAL)
+        best = cands[0]
         short = pick_short_answer(info, passages, self.coverage_for(info), as_of)
         if short is not None:
             return self._compose_short(short)
@@ -166,12 +174,13 @@ class ExtractiveAnswerer:
         for c in cands[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            if c.score >= 0.85 * best.score and c.coverage >= MIN_COVERAGE and not _overlaps(c, chosen):
+            if c.score >= max(0.85 * best.score, threshold) and not _overlaps(c, chosen):
                 chosen.append(c)
         composed = self._compose(chosen, lead=None)
         while len(chosen) > 1 and len(composed.text.split()) > WORD_BUDGET:
             chosen.pop()
             composed = self._compose(chosen, lead=None)
+        composed.confidence = best.score
         return composed
 
     def _compose_short(self, short: ShortAnswer) -> Draft:
@@ -280,7 +289,12 @@ class ExtractiveAnswerer:
         return hits or base
 
     @staticmethod
-    def _type_bonus(kind: str, text: str) -> float:
+    def _type_bonus(info: QuestionInfo, text: str) -> float:
+        """Does the sentence state the kind of fact asked for (a number, a date, a place, a name, or for
+        "what weapons did ..", an enumeration)?"""
+        kind = info.kind
+        if info.answer_type == "list" and text.count(",") >= 3:
+            return LIST_BONUS
         if kind == "how_many":
             return 0.15 if _NUMBER.search(text) else 0.0
         if kind == "when":
