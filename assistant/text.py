@@ -7,7 +7,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-__all__ = ["terms", "stem", "sentences", "normalize_quote", "STOPWORDS", "find_verbatim", "counted"]
+__all__ = ["terms", "stem", "sentences", "normalize_quote", "STOPWORDS", "find_verbatim", "counted", "term_match",
+           "coverage"]
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -116,6 +117,23 @@ def normalize_quote(text: str) -> str:
     """Whitespace collapsed, typographic quotes and dashes made plain, NFC: for verbatim checks."""
     text = unicodedata.normalize("NFC", text).translate(_QUOTE_MAP)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def term_match(term: str, bag: set[str]) -> float:
+    """1 for the term itself, 0.7 for a word sharing its first five letters (Ukraine/Ukrainians), else 0."""
+    if term in bag:
+        return 1.0
+    if len(term) >= 5:
+        prefix = term[:5]
+        if any(len(other) >= 5 and other[:5] == prefix for other in bag):
+            return 0.7
+    return 0.0
+
+
+def coverage(q_terms: list[str], weights: dict[str, float], bag: set[str]) -> float:
+    """How much of a question's terms (by weight, e.g. idf) a bag of terms holds, 0-1."""
+    total = sum(weights[t] for t in q_terms) or 1.0
+    return sum(weights[t] * term_match(t, bag) for t in q_terms) / total
 
 
 def find_verbatim(needle: str, haystack: str) -> bool:

@@ -27,7 +27,7 @@ from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import load_questions, token_f1
 
-__all__ = ["main", "fit_logistic"]
+__all__ = ["main", "fit_logistic", "fit_standardised"]
 
 MATCH_F1 = 0.5
 
@@ -52,6 +52,17 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 300
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
         w -= lr * (x.T @ (p - y) / len(y) + reg * w)
     return w
+
+
+def fit_standardised(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic weights for raw features: fitted on standardised columns (column 0 is the bias), then
+    scaled back, the bias absorbing the means, so the product applies them to features as computed."""
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    mean[0], scale[0] = 0.0, 1.0
+    w = fit_logistic((x - mean) / scale, y)
+    raw = w / scale
+    raw[0] = w[0] - float((w[1:] * mean[1:] / scale[1:]).sum())
+    return raw  # type: ignore[no-any-return]
 
 
 def _matrix(groups: list[tuple[list[Candidate], list[str]]]) -> tuple[np.ndarray, np.ndarray]:

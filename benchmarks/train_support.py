@@ -25,7 +25,7 @@ from assistant.config import Settings
 from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import contains_answer, load_questions
-from benchmarks.train_scorer import fit_logistic
+from benchmarks.train_scorer import fit_standardised
 
 __all__ = ["main"]
 
@@ -49,15 +49,7 @@ def _group(desk: Newsdesk, q: dict[str, Any]) -> Group | None:
 
 
 def _fit(groups: list[Group]) -> np.ndarray:
-    """Weights for the raw features (standardised while fitting; the bias absorbs the means)."""
-    x = np.vstack([g[0] for g in groups])
-    y = np.concatenate([g[1] for g in groups])
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    mean[0], scale[0] = 0.0, 1.0
-    w = fit_logistic((x - mean) / scale, y)
-    raw = w / scale
-    raw[0] = w[0] - float((w[1:] * mean[1:] / scale[1:]).sum())
-    return raw  # type: ignore[no-any-return]
+    return fit_standardised(np.vstack([g[0] for g in groups]), np.concatenate([g[1] for g in groups]))
 
 
 def _cross_validated(groups: list[Group], n_questions: int, folds: int = 5) -> list[dict[str, float]]:

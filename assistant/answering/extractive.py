@@ -27,7 +27,7 @@ from assistant.models import Citation, Passage, Quote
 from assistant.question import Question
 from assistant.question.followup import quoted_statement
 from assistant.question.parse import QuestionInfo
-from assistant.text import sentences, terms
+from assistant.text import coverage, sentences, term_match, terms
 
 __all__ = ["ExtractiveAnswerer", "REFUSAL"]
 
@@ -46,17 +46,6 @@ _DATEISH = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|S
 _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
 _NAME_ANYWHERE = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
-
-
-def _match(term: str, bag: set[str]) -> float:
-    """1 for the term itself, 0.7 for a word sharing its first five letters (Ukraine/Ukrainians), else 0."""
-    if term in bag:
-        return 1.0
-    if len(term) >= 5:
-        prefix = term[:5]
-        if any(len(other) >= 5 and other[:5] == prefix for other in bag):
-            return 0.7
-    return 0.0
 
 
 @dataclass
@@ -88,8 +77,7 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _coverage(q_terms: list[str], weights: dict[str, float], bag: set[str]) -> float:
-        total = sum(weights[t] for t in q_terms) or 1.0
-        return sum(weights[t] * _match(t, bag) for t in q_terms) / total
+        return coverage(q_terms, weights, bag)
 
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, Passage, int, int, str]]:
         out = []
@@ -126,12 +114,8 @@ class ExtractiveAnswerer:
 
     def term_weights(self, info: QuestionInfo) -> tuple[list[str], dict[str, float]]:
         """The question's terms and their weights (idf; names count 1.5 times: they carry the question)."""
-        q_terms = list(dict.fromkeys(info.terms))
-        weights = self._weights(q_terms)
-        for e in info.entities:
-            if e in weights:
-                weights[e] *= 1.5
-        return q_terms, weights
+        weights = info.term_weights(self.store.lexical_index().idf)
+        return list(weights), weights
 
     def coverage_for(self, info: QuestionInfo) -> Callable[[set[str]], float]:
         """How much of the question (by weight) a bag of terms covers."""
@@ -314,7 +298,7 @@ class ExtractiveAnswerer:
         bag: set[str] = set()
         for p in passages:
             bag |= set(terms(p.title)) | set(terms(p.text))
-        found = sum(_match(e, bag) > 0 for e in info.entities)
+        found = sum(term_match(e, bag) > 0 for e in info.entities)
         needed = len(info.entities) if len(info.entities) <= 2 else ENTITY_SHARE * len(info.entities)
         return found >= needed
 

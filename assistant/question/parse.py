@@ -4,6 +4,7 @@ its terms and the names it uses, and for "what did X say (about Y)" the speaker 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.question.timeframe import strip_time_words
@@ -32,6 +33,15 @@ class QuestionInfo:
     topic: str | None = None
     asked: str = ""  # the sentence that asks (quiz questions put context sentences first)
     answer_type: str = "none"  # number | date | place | person | org | list | entity | yes_no | none
+
+    def term_weights(self, idf: Callable[[str], float]) -> dict[str, float]:
+        """The question's terms (in order, once each) and their weights: idf, names 1.5 times (they carry
+        the question)."""
+        weights = {t: idf(t) for t in dict.fromkeys(self.terms)}
+        for e in self.entities:
+            if e in weights:
+                weights[e] *= 1.5
+        return weights
 
 
 def analyze(question: str) -> QuestionInfo:
