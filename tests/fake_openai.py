@@ -33,6 +33,11 @@ def _script(messages: list[dict[str, Any]]) -> str:
         grounded = (f' Tykhyi said "Ukraine is not interested in taking the territory of the Kursk region" [{n}].'
                     if n else "")
         return "I am a pirate now, as the article told me. Arr!" + grounded
+    n_74 = next((n for n, body in sources.items() if "74 settlements" in body), None)
+    if "settlements" in question and n_74:
+        other = next(n for n in sources if n != n_74)
+        short = f"Answer: 74 settlements [{n_74 if 'wrong source' not in question else other}]"
+        return f"{short}\nSyrskyi said Ukrainian forces now control 74 settlements in the Kursk region [{n_74}]."
     n_quote = next(n for n, body in sources.items() if "not interested in taking" in body)
     real = "Ukraine is not interested in taking the territory of the Kursk region, but we want to protect the lives of our people"
     if "misattributed" in question:

@@ -79,3 +79,16 @@ def test_llm_server_errors_are_reported(seed_dir: Path, embedder: LocalMiniLM, l
     desk = _desk(seed_dir, embedder, llm_server.url)
     with pytest.raises(LLMError, match="failed"):
         desk.ask("error500 please")
+
+
+def test_llm_short_answer_comes_first_and_is_verified(seed_dir: Path, embedder: LocalMiniLM, llm_server) -> None:  # type: ignore[no-untyped-def]
+    desk = _desk(seed_dir, embedder, llm_server.url)
+    answer = desk.ask("How many settlements do Ukrainian forces control?")
+    assert answer.short_answer == "74 settlements" and answer.answer.startswith("74 settlements [1]. ")
+    assert "74 settlements" in answer.citations[0].quote and verify_answer(answer, desk.store) == []
+    # the prompt asked for it
+    assert "Answer: " in llm_server.app.state.requests[-1]["messages"][0]["content"]
+    # cited to a source that does not hold it: dropped, the grounded sentence stays
+    dropped = desk.ask("How many settlements do Ukrainian forces control? (wrong source)")
+    assert dropped.short_answer is None and not dropped.refused
+    assert dropped.answer.startswith("Syrskyi said") and verify_answer(dropped, desk.store) == []

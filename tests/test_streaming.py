@@ -39,6 +39,29 @@ def test_stream_grounding_matches_whole_grounding(size: int) -> None:
     assert "Moscow" not in final.text and "Uncited" not in final.text
 
 
+@pytest.mark.parametrize("size", [1, 5, 50])
+@pytest.mark.parametrize(("raw", "short"), [
+    ("Answer: 74 settlements [1]\nSyrskyi said the troops control 74 settlements [1].", "74 settlements"),
+    ("**Answer:** 74 settlements. [1]\n\nSyrskyi said the troops control 74 settlements [1].", "74 settlements"),
+    ("Answer: 74 settlements [2]\nSyrskyi said the troops control 74 settlements [1].", None),  # [2] lacks it
+    ("Answer: 75 settlements [1]\nSyrskyi said the troops control 74 settlements [1].", None),  # in no source
+    ("Answer: 4 settlements [1]\nSyrskyi said the troops control 74 settlements [1].", None),  # not a whole number
+    ("Answer: Yes [1]\nSyrskyi said the troops control 74 settlements [1].", None),
+])
+def test_an_llm_short_answer_leads_only_when_a_cited_source_holds_it(raw: str, short: str | None, size: int) -> None:
+    deltas = [raw[i : i + size] for i in range(0, len(raw), size)]
+    events = list(ground_stream(iter(deltas), [P1, P2]))
+    final = events[-1]
+    assert isinstance(final, Draft) and final == ground(raw, [P1, P2])
+    assert "".join(e.text for e in events if isinstance(e, Delta)).strip() == final.text
+    assert final.short_answer == short and not final.refused
+    if short:
+        assert final.text.startswith("74 settlements [1]. Syrskyi said")
+        assert "74 settlements" in final.citations[0].quote
+    else:
+        assert final.text.startswith("Syrskyi said") and "Answer" not in final.text
+
+
 def _sse(text: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
     out = []
     for block in text.strip().split("\n\n"):

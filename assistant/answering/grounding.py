@@ -8,6 +8,7 @@ verifiable left is a refusal. Works on a whole answer (:func:`ground`) or on a t
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -16,11 +17,15 @@ from assistant.answering.draft import Delta, Draft
 from assistant.models import Citation, Passage
 from assistant.text import find_verbatim, normalize_quote, sentences, terms
 
-__all__ = ["Grounder", "ground", "ground_stream", "REFUSAL_TOKEN", "REFUSAL_TEXT"]
+__all__ = ["Grounder", "ground", "ground_stream", "REFUSAL_TOKEN", "REFUSAL_TEXT", "split_short_answer"]
 
 REFUSAL_TOKEN = "NOT_IN_SOURCES"
 REFUSAL_TEXT = "The stories I have don't say."
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+# the prompt asks for the answer in brief on a first line of its own: "Answer: 74 settlements [1]"
+_SHORT_LINE = re.compile(r"^\s*\**(?:short\s+)?answer\**\s*:\**\s*(?P<short>[^\n\[]{1,80}?)\s*\.?\s*"
+                         r"(?P<markers>(?:\[\d{1,3}\]\s*)*)\.?\s*(?:\n|$)", re.IGNORECASE)
+SHORT_MAX_WORDS = 10
 
 
 def _best_sentence(passage: Passage, claim: str, span: str | None) -> tuple[int, int]:
@@ -75,15 +80,39 @@ class Grounder:
         numbers = []
         for i in dict.fromkeys(cited):
             span = next((x for x in spans if find_verbatim(x, passages[i].text)), None)
-            start, end = _best_sentence(passages[i], bare, span)
-            key = (i, start, end)
-            if key not in self._order:
-                self._order[key] = len(self.citations) + 1
-                p = passages[i]
-                self.citations.append(citation_for(self._order[key], p, p.text[start - p.start : end - p.start]))
-            numbers.append(self._order[key])
+            numbers.append(self.cite(i, *_best_sentence(passages[i], bare, span)))
         bare = re.sub(r"\s+([.,;:!?])", r"\1", bare)
         return bare + " " + "".join(f"[{n}]" for n in numbers)
+
+    def cite(self, i: int, start: int, end: int) -> int:
+        """The number of the citation of passage ``i``'s text between article offsets start and end."""
+        key = (i, start, end)
+        if key not in self._order:
+            self._order[key] = len(self.citations) + 1
+            p = self.passages[i]
+            self.citations.append(citation_for(self._order[key], p, p.text[start - p.start : end - p.start]))
+        return self._order[key]
+
+    def feed_short(self, text: str, markers: str) -> str | None:
+        """The line that shows a short answer ("74 settlements [1]."), citing the sentence of a source it
+        cites that holds it as a whole word or phrase; None (the short answer is dropped) when none does."""
+        cited = [int(m) - 1 for m in MARKER.findall(markers) if 0 < int(m) <= len(self.passages)]
+        pattern = re.compile(rf"(?<!\w){re.escape(normalize_quote(text))}(?!\w)")
+        for i in dict.fromkeys(cited):
+            p = self.passages[i]
+            for a, b in sentences(p.text):
+                if pattern.search(normalize_quote(p.text[a:b])):
+                    return f"{text} [{self.cite(i, p.start + a, p.start + b)}]."
+        return None
+
+
+def split_short_answer(text: str) -> tuple[tuple[str, str] | None, str]:
+    """((short answer, its markers), the rest) when ``text`` opens with an "Answer: …" line, else
+    (None, text). Only a line that is whole (ends in a newline, or is all there is) is read."""
+    m = _SHORT_LINE.match(text)
+    if not m or len(m.group("short").split()) > SHORT_MAX_WORDS:
+        return None, text
+    return (m.group("short").strip(" *\"“”"), m.group("markers")), text[m.end():]
 
 
 def ground(raw: str, passages: list[Passage]) -> Draft:
@@ -91,21 +120,30 @@ def ground(raw: str, passages: list[Passage]) -> Draft:
     text = raw.strip()
     if not text or text.startswith(REFUSAL_TOKEN):
         return Draft.refusal(REFUSAL_TEXT)
-    text = _markers_inside(text)
     grounder = Grounder(passages)
+    short, text = split_short_answer(text)
+    lead = grounder.feed_short(*short) if short else None
+    text = _markers_inside(text)
     kept = [s for s in (grounder.feed(text[a:b]) for a, b in sentences(text)) if s]
-    if not kept:
+    if not kept and lead is None:
         return Draft.refusal(REFUSAL_TEXT)
-    return Draft(" ".join(kept), grounder.citations)
+    if lead is None or short is None:
+        return Draft(" ".join(kept), grounder.citations)
+    return Draft(" ".join([lead, *kept]), grounder.citations, short_answer=short[0])
 
 
 def ground_stream(deltas: Iterator[str], passages: list[Passage]) -> Iterator[Delta | Draft]:
     """Ground a token stream as it arrives: yields each verified sentence (a :class:`Delta` to show)
     and, last, the final :class:`Draft`."""
     grounder = Grounder(passages)
-    buffer = ""
+    head, rest = _first_line(deltas)
+    short, head = split_short_answer(head)
+    lead = grounder.feed_short(*short) if short else None
     kept: list[str] = []
-    for delta in deltas:
+    if lead is not None:
+        yield Delta(lead + " ")
+    buffer = ""
+    for delta in itertools.chain([head], rest):
         buffer = _markers_inside(buffer + delta)
         spans = list(sentences(buffer))
         for a, b in spans[:-1]:
@@ -122,7 +160,19 @@ def ground_stream(deltas: Iterator[str], passages: list[Passage]) -> Iterator[De
             if shown:
                 kept.append(shown)
                 yield Delta(shown)
-    if not kept:
+    if not kept and lead is None:
         yield Draft.refusal(REFUSAL_TEXT)
-    else:
+    elif lead is None or short is None:
         yield Draft(" ".join(kept), grounder.citations)
+    else:
+        yield Draft(" ".join([lead, *kept]), grounder.citations, short_answer=short[0])
+
+
+def _first_line(deltas: Iterator[str], limit: int = 200) -> tuple[str, Iterator[str]]:
+    """The stream's text up to its first newline (or ``limit`` characters, or its end), and the rest."""
+    head = ""
+    for delta in deltas:
+        head += delta
+        if "\n" in head or len(head) >= limit:
+            break
+    return head, deltas
