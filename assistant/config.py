@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
-__all__ = ["Settings", "get_settings", "load_settings", "default_data_dir", "check_data_dir"]
+__all__ = ["Settings", "load_settings", "default_data_dir", "check_data_dir"]
 
 
 def default_data_dir() -> Path:
@@ -145,12 +144,6 @@ class Settings(BaseSettings):
     @property
     def lexical_dir(self) -> Path:
         return self.data_dir / "lexical"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, built once. Tests build their own ``Settings`` instead."""
-    return Settings()
 
 
 def load_settings(**overrides: Any) -> Settings:

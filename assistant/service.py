@@ -152,7 +152,7 @@ class Newsdesk:
             return draft
         strict = effective_filters(filters or Filters(), present, asked.as_of)
         recent = self.search_engine.search(asked, self.settings.top_k, replace(strict, include_undated=False))
-        fresh = self.extractive.answer(asked, recent) if recent else Draft.refusal("")
+        fresh = self.extractive.answer(asked, recent) if recent else Draft.refusal()
         return fresh if not fresh.refused else not_recent(draft, present, asked.as_of)
 
     def _answering_llm(self, max_tokens: int | None) -> LLMAnswerer | None:

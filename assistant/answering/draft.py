@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from assistant.models import Answer, Citation
 
-__all__ = ["Draft", "Delta", "Final", "Event", "collect"]
+__all__ = ["Draft", "Delta", "Final", "Event", "collect", "REFUSAL_TEXT"]
+
+REFUSAL_TEXT = "The stories I have don't say."  # every answerer's plain refusal
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Draft:
     matched_names: dict[str, str] = field(default_factory=dict)  # name asked -> name found in the stories
 
     @classmethod
-    def refusal(cls, text: str) -> Draft:
+    def refusal(cls, text: str = REFUSAL_TEXT) -> Draft:
         return cls(text=text, refused=True)
 
 

@@ -29,9 +29,8 @@ from assistant.question.followup import quoted_statement
 from assistant.question.parse import QuestionInfo
 from assistant.text import coverage, sentences, term_match, terms
 
-__all__ = ["ExtractiveAnswerer", "REFUSAL"]
+__all__ = ["ExtractiveAnswerer"]
 
-REFUSAL = "The stories I have don't say."
 MIN_COVERAGE = 0.35  # "what did X say about Y": the least coverage of the topic by a quote or its story
 ENTITY_SHARE = 0.5  # of the names in a question that names three or more
 LIST_BONUS = 0.15
@@ -98,7 +97,7 @@ class ExtractiveAnswerer:
         retrieval's date window; the sentences are matched on the rest of the question."""
         info = question.info
         if not passages or not info.terms:
-            return Draft.refusal(REFUSAL)
+            return Draft.refusal()
         statement = quoted_statement(info.text)
         if statement:  # "who said “…”?": the speaker the stories attribute that sentence to
             said = self._answer_who_said(statement, passages)
@@ -149,7 +148,7 @@ class ExtractiveAnswerer:
         cands = self.scored_sentences(info, passages, as_of)
         threshold = load_support().threshold
         if not cands or cands[0].score < threshold or not self._entities_present(info, [cands[0].passage]):
-            return Draft.refusal(REFUSAL)
+            return Draft.refusal()
         best = cands[0]
         short = pick_short_answer(info, passages, self.coverage_for(info), as_of)
         if short is not None:

@@ -13,14 +13,13 @@ import re
 from collections.abc import Iterator
 
 from assistant.answering.citations import MARKER, citation_for
-from assistant.answering.draft import Delta, Draft
+from assistant.answering.draft import REFUSAL_TEXT, Delta, Draft
 from assistant.models import Citation, Passage
 from assistant.text import find_verbatim, normalize_quote, sentences, terms
 
 __all__ = ["Grounder", "ground", "ground_stream", "REFUSAL_TOKEN", "REFUSAL_TEXT", "split_short_answer"]
 
 REFUSAL_TOKEN = "NOT_IN_SOURCES"
-REFUSAL_TEXT = "The stories I have don't say."
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
 # the prompt asks for the answer in brief on a first line of its own: "Answer: 74 settlements [1]"
 _SHORT_LINE = re.compile(r"^\s*\**(?:short\s+)?answer\**\s*:\**\s*(?P<short>[^\n\[]{1,80}?)\s*\.?\s*"
