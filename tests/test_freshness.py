@@ -59,10 +59,19 @@ def test_a_question_about_now_is_not_answered_from_a_years_old_story(tmp_path: P
 
 def test_the_recent_story_answers_even_when_an_old_one_matches_more_words(tmp_path: Path,
                                                                           embedder: LocalMiniLM) -> None:
-    desk = _desk(tmp_path, embedder, [OLD_VISIT, RECENT_VISIT, RECENT_OTHER])
+    old = {**OLD_VISIT, "text": "The world leader Vladimir Putin announced plans to visit North Korea next week. "
+           "Officials said Putin plans to meet Kim Jong Un in Vladivostok."}  # the question's own words
+    desk = _desk(tmp_path, embedder, [old, RECENT_VISIT, RECENT_OTHER])
     answer = desk.ask(QUESTION, as_of=AS_OF)
     assert not answer.refused
     assert answer.citations[0].published == "2024-08-16" and "Xi" in answer.answer
+    # with no recency preference in ranking the old story answers first; the rule asks the recent ones again
+    desk.settings.recency_weight = 0.0
+    desk.settings.present_days = 0
+    assert desk.ask(QUESTION, as_of=AS_OF).citations[0].published == "2019-04-18"
+    desk.settings.present_days = 30
+    again = desk.ask(QUESTION, as_of=AS_OF)
+    assert again.citations[0].published == "2024-08-16" and "Xi" in again.answer
 
 
 def test_an_archive_with_nothing_recent_is_asked_about_its_own_latest_stories(tmp_path: Path,
