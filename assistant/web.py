@@ -43,13 +43,24 @@ def _escape_md(text: str) -> str:
 def _plain(markdown: str) -> str:
     """A chat bubble's text without our markup, for the conversation history."""
     text = re.sub(r"<sub>.*?</sub>", "", markdown, flags=re.S)
+    text = re.sub(r"^\*\*((?:[^*\\]|\\.)+)\*\*", r"\1", text)  # the short answer's bold
     text = re.sub(r"\[\\\[(\d+)\\\]\]\(#source-\d+\)", r"[\1]", text)
     return html.unescape(re.sub(r"\\(.)", r"\1", text)).strip()
 
 
+_AFTER_SHORT = re.compile(r"^((?:\s*\[\d{1,3}\])*)\s*[.:]?\s*")
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The answer for the chat bubble: text escaped, each [n] a link to source n in the panel."""
+    """The answer for the chat bubble: text escaped, each [n] a link to source n in the panel; a short
+    answer ("74 settlements") stands out as a first line of its own, in bold."""
     text = _escape_md(answer.answer)
+    short = answer.short_answer
+    if short and answer.answer.startswith(short):
+        rest = answer.answer[len(short):]
+        m = _AFTER_SHORT.match(rest)
+        markers, rest = (m.group(1).strip(), rest[m.end():]) if m else ("", rest)
+        text = f"**{_escape_md(short)}**{' ' + _escape_md(markers) if markers else ''}\n\n{_escape_md(rest)}"
     text = re.sub(r"\\\[(\d{1,3})\\\]", lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})", text)
     stories: dict[str, list[str]] = {}
     for c in answer.citations:

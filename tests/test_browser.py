@@ -60,6 +60,14 @@ def test_user_example_in_the_browser(seed_desk: Newsdesk) -> None:
         link = page.locator("#chat a[href='#source-1']").first
         assert link.count() == 1
 
+        page.locator("#question textarea").fill("How many settlements do Ukrainian forces control?")
+        page.locator("#ask").click()
+        first = page.locator("#chat strong", has_text="74 settlements").first
+        first.wait_for(timeout=60_000)  # the short answer, in bold, a paragraph of its own, first
+        paragraph = first.locator("xpath=ancestor::p[1]")
+        assert paragraph.inner_text().strip() == "74 settlements"
+        assert "According to The Associated Press" in paragraph.locator("xpath=following-sibling::p[1]").inner_text()
+
         page.locator("#question textarea").fill("What is the capital of France?")
         page.locator("#ask").click()
         page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
