@@ -5,21 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.models import Answer
-from assistant.text import counted
+from assistant.text import counted, find_verbatim
 
 __all__ = ["format_answer", "format_sources", "format_ingest", "format_stats"]
 
 
 def format_sources(answer: Answer) -> str:
-    """"Sources:" and one entry per citation (title, outlet, date, link, the quote), or "" without any."""
+    """"Sources:" and one entry per citation (title, outlet, date, link), or "" without any. The quote
+    follows only when the answer does not already say it word for word: no passage is printed twice."""
     if not answer.citations:
         return ""
     lines = ["Sources:"]
     for c in answer.citations:
         where = f" <{c.url}>" if c.url else ""
         lines.append(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published or 'date unknown'}{where}")
-        quote = c.quote if c.quote[:1] in "“\"‘'" else f"“{c.quote}”"
-        lines.append(f"    {quote}")
+        if not find_verbatim(c.quote, answer.answer):
+            quote = c.quote if c.quote[:1] in "“\"‘'" else f"“{c.quote}”"
+            lines.append(f"    {quote}")
     return "\n".join(lines)
 
 

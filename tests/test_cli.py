@@ -115,3 +115,17 @@ def test_ingest_into_a_log_prints_plain_progress_lines(tmp_path: Path, capsys: p
     assert lines[-1].startswith("ingest: 4/4 articles read, 3 chunks, 1 failed, ")
     code, _, err = _run(capsys, "--data-dir", str(tmp_path / "d"), "ingest", str(folder), "--no-progress")
     assert "ingest: " not in err
+
+
+def test_sources_print_a_quote_only_when_the_answer_does_not_already_say_it() -> None:
+    from assistant.cli_show import format_sources
+    from assistant.models import Answer, Citation
+
+    quote = "Ukrainian forces now control 74 settlements in the Kursk region."
+    cite = Citation(n=1, article_id="a", chunk_id="a-1", title="Kursk", url=None, source="AP", published=None,
+                    quote=quote)
+    said = Answer(question="q", answer=f"74 settlements. According to AP: {quote} [1]", refused=False, citations=[cite])
+    assert format_sources(said) == "Sources:\n[1] Kursk — AP, date unknown"
+    paraphrased = Answer(question="q", answer="Ukraine holds 74 settlements there [1].", refused=False,
+                         citations=[cite])
+    assert format_sources(paraphrased) == f"Sources:\n[1] Kursk — AP, date unknown\n    “{quote}”"
