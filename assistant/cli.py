@@ -73,7 +73,10 @@ def _existing(paths: list[str]) -> list[str]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     field_map = _parse_map(args.map)
     paths = _existing(args.paths)
-    report = _open(args).ingest(list(paths), field_map=field_map, progress=False if args.no_progress else _progress())
+    if args.workers < 1:
+        raise InputError(f"--workers {args.workers}: at least 1")
+    report = _open(args).ingest(list(paths), field_map=field_map, progress=False if args.no_progress else _progress(),
+                                workers=args.workers)
     data = report.to_dict()
     if args.json:
         _print_json(data)

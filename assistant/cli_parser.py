@@ -57,6 +57,11 @@ def _add_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (on a terminal) or progress lines (in a log, every 30 s)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="clean, chunk and embed in N processes, each with its own copy of the embedding model "
+                   "(default 1: in this one); this process still decides and writes, so the index is the same. "
+                   "Several ingests may also run at once, on one host or many, against one PostgreSQL catalog "
+                   "and Chroma server")
 
 
 def _add_questions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

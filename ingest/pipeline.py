@@ -2,8 +2,9 @@
 
 A broken input is reported and skipped; everything else in the batch is ingested. Articles are
 written in batches through :meth:`Index.add_many`, whose protocol keeps the index consistent if the
-process is killed at any moment (a re-run then finishes the job). What is decided about each
-article, and how a batch is written, is in :mod:`ingest.batches`.
+process is killed at any moment (a re-run then finishes the job). With ``workers`` > 1 the cleaning,
+chunking and embedding run in worker processes and this process decides and writes (see
+:mod:`ingest.parallel`); the decisions and the writes are the same ones (:mod:`ingest.batches`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ingest.batches import Batch, Run, embed, plan, write
 from ingest.chunking import chunk_article
 from ingest.documents import doc_to_article
 from ingest.fetch import fetch_url, is_url
+from ingest.parallel import ingest_in_workers
 from ingest.progress import PROGRESS_LINE_EVERY_S, ProgressLines, tick
 from ingest.quotes import extract_quotes
 from ingest.report import IngestReport
@@ -116,11 +118,13 @@ def ingest_paths(
     *,
     field_map: FieldMap | None = None,
     progress: bool | Literal["lines"] = True,
+    workers: int = 1,
 ) -> IngestReport:
     """Ingest files, folders and http(s) URLs. Returns the report; never raises for a bad input.
 
     ``progress``: True draws a bar (for a terminal), "lines" prints a plain line every
-    ``PROGRESS_LINE_EVERY_S`` seconds (for a log), False nothing."""
+    ``PROGRESS_LINE_EVERY_S`` seconds (for a log), False nothing. ``workers`` > 1: clean, chunk and embed
+    in that many processes, each with the embedding model the settings name (``embedder`` is then unused)."""
     started = time.perf_counter()
     report = IngestReport()
     urls = [p for p in paths if isinstance(p, str) and is_url(p)]
@@ -137,7 +141,10 @@ def ingest_paths(
         bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress, dynamic_ncols=True)
     try:
         docs = _docs_from_files(files, field_map, report, bar, settings)
-        ingest_articles(_articles(docs, report), store, embedder, settings, report)
+        if workers > 1:
+            ingest_in_workers(docs, store, settings, report, workers, BATCH_CHUNKS)
+        else:
+            ingest_articles(_articles(docs, report), store, embedder, settings, report)
     finally:
         bar.close()
     store.lexical_index()  # rebuild now, so the first question doesn't pay for it
