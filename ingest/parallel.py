@@ -203,6 +203,9 @@ class _Writes:
         self.queue: deque[tuple[Plan, Future[np.ndarray] | None]] = deque()
 
     def submit(self, batch: Batch) -> None:
+        edited = {a.id for a, _, _, replacing in batch.items if replacing}
+        while any(edited & {a.id for a, *_ in todo.batch.items} for todo, _ in self.queue):
+            self._write_oldest()  # its earlier version first: its unchanged chunks keep their vectors
         if batch.items:
             todo = plan(batch, self.run.store)
             self.queue.append((todo, self.pool.submit(_embed, todo.todo) if todo.todo else None))
