@@ -85,11 +85,12 @@ def _signatures_since(db: Connection, generation: int) -> Iterator[tuple[str, np
     stmt = select(signatures.c.article_id, signatures.c.sig).select_from(
         signatures.join(articles, articles.c.id == signatures.c.article_id)).where(articles.c.state == "ready")
     found = changelog.since(db, generation)
-    if found is not None and not found.article_ids:
-        return
-    ids = found.article_ids if found is not None else None
-    for lo in range(0, len(ids) if ids is not None else 1, 500):
-        part = stmt if ids is None else stmt.where(signatures.c.article_id.in_(ids[lo : lo + 500]))
+    if found is None:
+        parts = [stmt]
+    else:
+        ids = found.article_ids
+        parts = [stmt.where(signatures.c.article_id.in_(ids[lo : lo + 500])) for lo in range(0, len(ids), 500)]
+    for part in parts:
         for article_id, blob in db.execute(part):
             yield article_id, np.frombuffer(bytes(blob), dtype=np.uint64)
 
