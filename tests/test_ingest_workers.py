@@ -1,5 +1,6 @@
 """`newsdesk ingest --workers N`: the same index as one process (articles, chunks, vectors, copies,
-report, answers), and a worker killed mid-run loses nothing after a re-run, nor outlives its ingest."""
+report, answers); a worker killed mid-run, or the ingest killed or interrupted, loses nothing after a
+re-run, and no worker outlives its ingest."""
 
 from __future__ import annotations
 
@@ -129,6 +130,7 @@ def _gone(pids: list[int], within_s: float) -> bool:
 
 
 def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -> None:
+    """SIGKILL a worker, then the ingest itself, then Ctrl-C it; a re-run then ends consistent."""
     folder, data = tmp_path / "news", tmp_path / "data"
     _write_articles(folder, 150)
     cmd = [sys.executable, "-m", "assistant.cli", "--data-dir", str(data), "ingest", str(folder), "--json",
@@ -151,6 +153,15 @@ def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -
     run.send_signal(signal.SIGKILL)  # the ingest itself: its workers must not live on
     run.wait()
     assert _gone(workers, 10), "orphaned ingest workers"
+
+    run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    workers = _workers_of(run.pid, 2)
+    time.sleep(6)
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C on a terminal: the whole process group
+    out, err = run.communicate(timeout=60)
+    assert (run.returncode, err) == (130, "newsdesk: interrupted\n")  # one line, no worker's traceback
+    assert _gone(workers, 10)
 
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
