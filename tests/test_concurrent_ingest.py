@@ -3,7 +3,7 @@
 URL) and near duplicates (another headline, one sentence changed) split across them. Each pair is decided
 at the start of both runs and committed only at their end, so both processes decide "new" at the same
 moment; every story must still end up stored once, the other copy recorded, and the catalog, Chroma and
-the BM25 index must agree."""
+the BM25 index must agree. Once with one process each, once with one of them on two workers."""
 
 from __future__ import annotations
 
@@ -70,16 +70,18 @@ def _env(data_dir: Path, pg_url: str, chroma: str) -> dict[str, str]:
             "NEWSDESK_CHROMA_URL": chroma, "NEWSDESK_EMBED_THREADS": "1"}
 
 
+@pytest.mark.parametrize("workers_of_a", [1, 2])
 def test_two_ingests_with_overlapping_input_store_every_story_once(
-    tmp_path: Path, pg_url: str, chroma_url: str,  # noqa: F811 - the fixture
+    tmp_path: Path, pg_url: str, chroma_url: str, workers_of_a: int,  # noqa: F811 - the fixture
 ) -> None:
     pairs = _inputs(tmp_path / "news")
     catalog = Catalog(pg_url)
     assert catalog.generation() == 0  # migrated before the race, so neither process waits for the other's migration
     catalog.close()
     runs = [subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(tmp_path / "news" / f"{name}.jsonl"),
-                              "--json", "--no-progress"], env=_env(tmp_path / name, pg_url, chroma_url),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+                              "--json", "--no-progress", "--workers", str(workers)],
+                             env=_env(tmp_path / name, pg_url, chroma_url), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for name, workers in (("a", workers_of_a), ("b", 1))]
     reports = []
     for run in runs:
         out, err = run.communicate(timeout=600)
