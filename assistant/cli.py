@@ -73,7 +73,10 @@ def _existing(paths: list[str]) -> list[str]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     field_map = _parse_map(args.map)
     paths = _existing(args.paths)
-    report = _open(args).ingest(list(paths), field_map=field_map, progress=False if args.no_progress else _progress())
+    if args.workers < 1:
+        raise InputError(f"--workers {args.workers}: at least 1")
+    report = _open(args).ingest(list(paths), field_map=field_map, progress=False if args.no_progress else _progress(),
+                                workers=args.workers)
     data = report.to_dict()
     if args.json:
         _print_json(data)
@@ -159,7 +162,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.bench == "ingest":
         if not args.articles.exists():
             raise NotFoundError(f"{args.articles}: no such file")
-        _print_json(benchmarks.bench_ingest(args.articles, args.limit, _parse_map(args.map)))
+        if args.workers < 1:
+            raise InputError(f"--workers {args.workers}: at least 1")
+        _print_json(benchmarks.bench_ingest(args.articles, args.limit, _parse_map(args.map), args.workers))
         return 0
     settings = _settings(args)
     questions: list[tuple[str, str | None]] = [(q, None) for q in benchmarks.DEFAULT_QUESTIONS]
@@ -167,6 +172,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         with args.questions.open(encoding="utf-8") as f:
             rows = [json.loads(line) for line in f if line.strip()]
         questions = [(row["question"], row.get("date")) for row in rows]
+    if args.url:
+        _print_json({"urls": args.url, **benchmarks.load(args.url, args.clients, args.duration, questions)})
+        return 0
     _print_json({"data_dir": str(settings.data_dir),
                  **benchmarks.bench_serve(settings.data_dir, args.clients, args.duration, questions, args.port)})
     return 0

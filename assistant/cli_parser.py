@@ -57,6 +57,11 @@ def _add_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (on a terminal) or progress lines (in a log, every 30 s)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="clean, chunk and embed in N processes, each with its own copy of the embedding model "
+                   "(default 1: in this one); this process still decides and writes, so the index is the same. "
+                   "Several ingests may also run at once, on one host or many, against one PostgreSQL catalog "
+                   "and Chroma server")
 
 
 def _add_questions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,13 +106,19 @@ def _add_measures(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     p = sub.add_parser("bench", help="benchmarks that print JSON figures",
                        description="Benchmarks. 'ingest': pipeline vs raw embedder vs a naive LangChain pipeline on "
-                       "the same articles. 'serve': concurrent clients against a real server on 127.0.0.1.")
+                       "the same articles. 'serve': concurrent clients against a real server on 127.0.0.1, or "
+                       "against running servers (--url, repeatable).")
     bench = p.add_subparsers(dest="bench", metavar="WHAT", required=True)
     b = bench.add_parser("ingest", help="ingest throughput")
     b.add_argument("--articles", type=Path, required=True, help="articles JSONL (optionally .gz)")
     b.add_argument("--limit", type=int, default=200, help="first N articles (default 200)")
     b.add_argument("--map", action="append", default=[], metavar="FIELD=NAME")
+    b.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="also ingest with --workers N and print its chunks/s beside one worker's")
     b = bench.add_parser("serve", help="API load test (extractive answers)")
+    b.add_argument("--url", action="append", default=[], metavar="URL",
+                   help="load running servers instead of starting one (repeat for replicas: client n asks URL n mod "
+                   "the number of URLs)")
     b.add_argument("--clients", type=int, default=8)
     b.add_argument("--duration", type=float, default=60, help="seconds (default 60)")
     b.add_argument("--questions", type=Path,

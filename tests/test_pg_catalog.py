@@ -1,14 +1,17 @@
 """The catalog on PostgreSQL (a real server, see tests/pg.py) and its Alembic migrations on both
 databases: an old SQLite catalog is stamped and upgraded, concurrent writers store an article once,
-recovery leaves a live writer alone, and the sample answers the same on both catalogs."""
+recovery leaves a live writer alone, mark_ready survives a deadlock, and the sample answers the same on
+both catalogs."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,11 +21,13 @@ from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.index import Index
 from assistant.index.catalog import Catalog, Item
+from assistant.index.claims import DEDUPE_LOCK, Claims
 from assistant.index.database import engine_url
 from assistant.index.embeddings import LocalMiniLM
 from assistant.index.schema import metadata
 from assistant.service import Newsdesk, open_newsdesk
 from ingest.chunking import chunk_article
+from ingest.dedupe import NearDuplicates, signature
 from ingest.pipeline import doc_to_article, ingest_paths
 from ingest.quotes import extract_quotes
 from ingest.sources import read_path
@@ -182,3 +187,31 @@ def test_the_sample_ingested_into_postgres_answers_as_on_sqlite(
     assert stats == {k: v for k, v in seed_desk.stats().items() if k not in ("index_bytes", "data_dir")}
     assert desk.delete([desk.articles()[0]["id"]]) == 1
     assert desk.stats()["articles"] == 0 and desk.chunk_count() == 0
+
+
+def test_mark_ready_tries_again_when_postgres_breaks_a_deadlock(pg_url: str) -> None:
+    """Another transaction holds the article's row and then asks for the dedupe lock mark_ready holds:
+    PostgreSQL aborts mark_ready (it waited first) to break the deadlock; mark_ready starts again and
+    the article ends up ready once."""
+    article, chunks, vectors, quotes = _sample_item()
+    article.minhash = signature(article.text)
+    catalog = Catalog(pg_url)
+    catalog.write_pending([(article, chunks, vectors, quotes)])
+    other = psycopg.connect(pg_url)
+    other.execute("UPDATE articles SET title = title WHERE id = %s", (article.id,))  # holds the row
+
+    def take_the_lock() -> None:
+        time.sleep(0.5)  # mark_ready is waiting for the row by now, so its deadlock check runs first
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (DEDUPE_LOCK,))
+        other.commit()
+
+    thread = threading.Thread(target=take_the_lock)
+    thread.start()
+    lost = catalog.mark_ready([article.id], [article], Claims(NearDuplicates()))
+    thread.join()
+    other.close()
+    assert lost == {}
+    assert catalog.pending_ids() == [] and [a["id"] for a in catalog.list_articles()] == [article.id]
+    with catalog.engine.connect() as db:  # the deadlock did happen
+        assert db.execute(text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")).scalar()
+    catalog.close()

@@ -13,7 +13,9 @@ first use connects and runs the migrations.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,12 +24,14 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from assistant.errors import NotFoundError
 from assistant.index import changelog
 from assistant.index.changelog import Changes, insert_for
-from assistant.index.database import WRITE, migrate, open_engine
+from assistant.index.claims import Claims, Lost, settle
+from assistant.index.database import RETRIES, WRITE, migrate, open_engine, retryable
 from assistant.index.filters import day_number
 from assistant.index.lexical import LexicalRows
 from assistant.index.schema import articles, chunks, copies, quotes, signatures
@@ -158,15 +162,38 @@ class Catalog:
         db.execute(stmt.on_conflict_do_update(
             index_elements=[articles.c.id], set_={k: stmt.excluded[k] for k in row if k != "id"}))
 
-    def mark_ready(self, article_ids: Sequence[str]) -> None:
+    def mark_ready(self, article_ids: Sequence[str], candidates: Sequence[Article] = (),
+                   claims: Claims | None = None) -> Lost:
         """Step 3: the articles are complete everywhere. An article another writer has rewritten since
-        this one wrote it stays as that writer leaves it."""
-        with self.transaction() as db:
-            for i in sorted(article_ids):
-                db.execute(update(articles).where(articles.c.id == i, articles.c.writer == self.writer.key)
-                           .values(state="ready", writer=None))
-            changelog.bump(db, article_ids, "ready")
+        this one wrote it stays as that writer leaves it. With ``claims``, the ``candidates`` (new
+        articles) whose text another writer's ready article holds stay pending, recorded as its copies
+        (see :mod:`assistant.index.claims`); they are returned, for :meth:`discard`."""
+        for attempt in itertools.count(1):
+            try:
+                with self.transaction() as db:
+                    lost, seen = settle(db, candidates, claims) if claims is not None and candidates else ({}, -1)
+                    ready = [i for i in article_ids if i not in lost]
+                    for i in sorted(ready):
+                        db.execute(update(articles).where(articles.c.id == i, articles.c.writer == self.writer.key)
+                                   .values(state="ready", writer=None))
+                    changelog.bump(db, ready, "ready")
+                break
+            except DBAPIError as exc:
+                if attempt == RETRIES or not retryable(exc):
+                    raise
+                time.sleep(0.05 * attempt)
+        if claims is not None and seen >= 0:
+            claims.seen = seen
         self.forget(article_ids)
+        return lost
+
+    def discard(self, article_ids: Sequence[str]) -> None:
+        """Delete this writer's pending rows of these articles (copies that lost at :meth:`mark_ready`;
+        their vectors are gone first). Nothing else saw them, so the generation stays."""
+        with self.transaction() as db:
+            for part in _batches(sorted(article_ids)):
+                db.execute(delete(articles).where(articles.c.id.in_(part), articles.c.state == "pending",
+                                                  articles.c.writer == self.writer.key))
 
     def mark_pending(self, article_ids: Sequence[str]) -> None:
         with self.transaction() as db:

@@ -15,16 +15,19 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from assistant.errors import ConfigError
 from assistant.index.migrations import SCRIPT_LOCATION
 
-__all__ = ["engine_url", "open_engine", "migrate", "WRITE", "BASELINE"]
+__all__ = ["engine_url", "open_engine", "migrate", "retryable", "WRITE", "BASELINE", "RETRIES"]
 
 BASELINE = "0001"  # the schema of catalogs made before migrations existed
 WRITE = {"newsdesk_write": True}  # execution options of a connection that will write
 _MIGRATION_LOCK = 0x6E657773  # "news": one migrator at a time per PostgreSQL database
 SQLITE_BUSY_TIMEOUT_S = 60.0
+RETRIES = 5  # attempts at a transaction PostgreSQL aborted to break a deadlock or a serialization conflict
+_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 
 def engine_url(location: Path | str) -> str:
@@ -62,6 +65,11 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     write = connection.get_execution_options().get("newsdesk_write", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Whether the server aborted the transaction only to let a concurrent one through (try it again)."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
 
 
 def migrate(engine: Engine) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.index.catalog import ArticleMeta, Catalog, Item
+from assistant.index.claims import Claims, Lost
 from assistant.index.filters import Filters
 from assistant.index.lexical_live import LexicalIndex
 from assistant.index.vectors import ChunkDays, Hits, Vectors
@@ -53,15 +54,24 @@ class Index:
         """Write (or replace) one article with its chunks, their vectors and its quotes."""
         self.add_many([(article, chunks, vectors, quotes)])
 
-    def add_many(self, items: Sequence[Item]) -> None:
-        """Write several articles with the pending -> Chroma -> ready protocol (see module docstring)."""
+    def add_many(self, items: Sequence[Item], claims: Claims | None = None) -> Lost:
+        """Write several articles with the pending -> Chroma -> ready protocol (see module docstring).
+
+        With ``claims`` (an ingest's), the new articles (those carrying a MinHash signature) are checked
+        once more at step 3 against what other writers made ready meanwhile; the ones that turn out to be
+        copies are recorded as such, not made ready, and removed again: they are returned, each with the
+        article that keeps its text (see :mod:`assistant.index.claims`)."""
         if not items:
-            return
+            return {}
         ids = [a.id for a, *_ in items]
         self.catalog.write_pending(items)
         self.vectors.delete_articles(ids)
         self.vectors.upsert(items)
-        self.catalog.mark_ready(ids)
+        lost = self.catalog.mark_ready(ids, [a for a, *_ in items if a.minhash is not None], claims)
+        if lost:
+            self.vectors.delete_articles(sorted(lost))
+            self.catalog.discard(sorted(lost))
+        return lost
 
     def delete_articles(self, article_ids: Sequence[str]) -> int:
         """Delete articles everywhere. Returns how many existed."""

@@ -1,0 +1,70 @@
+"""Ingest progress: a bar on a terminal, or a plain line now and then in a log."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from ingest.report import IngestReport
+
+__all__ = ["tick", "ProgressLines", "duration", "PROGRESS_LINE_EVERY_S"]
+
+PROGRESS_LINE_EVERY_S = 30.0
+
+
+def tick(bar: tqdm | ProgressLines | None, report: IngestReport) -> None:
+    if bar is None:
+        return
+    bar.update(1)
+    if bar.n % 25 == 0:
+        bar.set_postfix(files=report.files, chunks=report.chunks, failed=len(report.failed), refresh=False)
+
+
+class ProgressLines:
+    """Progress for a log, not a terminal (cron, ``> ingest.log``): a plain line every ``every_s``
+    seconds and one at the end, instead of a bar redrawn with carriage returns."""
+
+    def __init__(self, total: int | None, report: IngestReport, every_s: float | None = None,
+                 stream: TextIO | None = None) -> None:
+        self.n = 0
+        self.total = total
+        self.report = report
+        self.every_s = PROGRESS_LINE_EVERY_S if every_s is None else every_s
+        self.stream = stream or sys.stderr
+        self.started = self.last = time.monotonic()
+
+    def update(self, k: int = 1) -> None:
+        self.n += k
+        now = time.monotonic()
+        if now - self.last >= self.every_s:
+            self.last = now
+            self._line(now)
+
+    def set_postfix(self, **_: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        self._line(time.monotonic(), done=True)
+
+    def _line(self, now: float, done: bool = False) -> None:
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.n / elapsed
+        of = f"/{self.total:,}" if self.total else ""
+        left = ""
+        if not done and self.total and rate > 0 and self.n < self.total:
+            left = f", about {duration((self.total - self.n) / rate)} left"
+        r = self.report
+        print(f"ingest: {self.n:,}{of} articles read, {r.chunks:,} chunks, {len(r.failed)} failed, "
+              f"{rate:.1f} articles/s, {duration(elapsed)} elapsed{left}", file=self.stream, flush=True)
+
+
+def duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
