@@ -88,20 +88,10 @@ class HybridSearch:
         reference = as_of or dt.date.today()
         for cid, p in passages.items():
             fused[cid] *= self._date_preference(p, window, filters, recency, reference)
-        out: list[Passage] = []
-        per_article: dict[str, int] = defaultdict(int)
-        for cid in sorted(passages, key=lambda c: -fused[c]):
-            p = passages[cid]
-            if not filters.accepts(p.published, p.source):
-                continue
-            if per_article[p.article_id] >= cap:
-                continue
-            per_article[p.article_id] += 1
-            p.score = fused[cid]
-            p.scores = parts[cid]
-            out.append(p)
-            if len(out) >= k:
-                break
+        ranked = [passages[cid] for cid in sorted(passages, key=lambda c: -fused[c])]
+        out = _capped([p for p in ranked if filters.accepts(p.published, p.source)], k, cap)
+        for p in out:
+            p.score, p.scores = fused[p.chunk_id], parts[p.chunk_id]
         t3 = time.perf_counter()
         self.last_timings = {
             "embed_ms": (t1 - t0) * 1000,
@@ -171,6 +161,19 @@ class HybridSearch:
 
 
 Ranked = tuple[list[tuple[str, float]], list[tuple[str, float]]]  # (dense, lexical) (chunk id, score) lists
+
+
+def _capped(ranked: list[Passage], k: int, cap: int) -> list[Passage]:
+    """The first k passages, at most ``cap`` from one story."""
+    out: list[Passage] = []
+    per_article: dict[str, int] = defaultdict(int)
+    for p in ranked:
+        if per_article[p.article_id] < cap:
+            per_article[p.article_id] += 1
+            out.append(p)
+            if len(out) >= k:
+                break
+    return out
 
 
 def _fuse(lists: list[Ranked]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:

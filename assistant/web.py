@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +107,15 @@ def _date_or_none(value: str | None) -> dt.date | None:
         raise InputError(f"{value!r} is not a date like 2024-08-13") from None
 
 
-def build_page(newsdesk: Newsdesk) -> gr.Blocks:
-    """The Blocks app; the caller mounts it (see :func:`assistant.http.app.create_app`)."""
+Chat = list[dict[str, Any]]
+
+
+def _responder(newsdesk: Newsdesk) -> Callable[..., Iterator[tuple[str, Chat, str]]]:
+    """The Ask handler: streams the answer into the conversation, then its sources into the panel."""
 
     def respond(
-        message: str, chat: list[dict[str, Any]], since: str, until: str, sources: list[str] | None
-    ) -> Iterator[tuple[str, list[dict[str, Any]], str]]:
+        message: str, chat: Chat, since: str, until: str, sources: list[str] | None
+    ) -> Iterator[tuple[str, Chat, str]]:
         chat = list(chat or [])
         if not message or not message.strip():
             yield "", chat, sources_html(None)
@@ -135,6 +138,12 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
             chat[-1] = {"role": "assistant", "content": f"Sorry: {_escape_md(str(exc))}"}
             yield "", chat, sources_html(None)
 
+    return respond
+
+
+def _uploader(newsdesk: Newsdesk) -> Callable[[list[Any] | None], tuple[str, str, Any]]:
+    """The Add-stories handler: ingests the files, then the summary, the index line and the outlets."""
+
     def upload(files: list[Any] | None) -> tuple[str, str, Any]:
         if not files:
             return "No files chosen.", stats_markdown(newsdesk), gr.update()
@@ -146,6 +155,12 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
                    f"unchanged, {counted(report['duplicates'] + report['near_duplicates'], 'duplicate')}{failed}")
         return summary, stats_markdown(newsdesk), gr.update(choices=_outlets(newsdesk))
 
+    return upload
+
+
+def build_page(newsdesk: Newsdesk) -> gr.Blocks:
+    """The Blocks app; the caller mounts it (see :func:`assistant.http.app.create_app`)."""
+    respond, upload = _responder(newsdesk), _uploader(newsdesk)
     with gr.Blocks(title="newsdesk") as page:
         gr.Markdown("## newsdesk\nAsk about the stories in your collection. Answers quote and cite them.")
         index_line = gr.Markdown(stats_markdown(newsdesk), elem_id="index-stats")
