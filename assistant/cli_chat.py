@@ -10,9 +10,22 @@ from assistant.cli_show import format_sources
 from assistant.errors import NewsdeskError
 from assistant.service import Filters, Final, Newsdesk
 
-__all__ = ["chat", "is_quit"]
+__all__ = ["chat", "is_quit", "shortened"]
 
 _QUIT = re.compile(r"\s*/?(?:quit|exit|bye)\s*[.!]?\s*", re.IGNORECASE)
+_QUOTED = re.compile(r"“([^”]+)”")
+KEEP_FIRST, KEEP_LAST = 6, 10  # words of a long quoted statement kept at its start and end
+
+
+def shortened(understood: str) -> str:
+    """How a follow-up was understood, for people: a long quoted statement ("who said “…”?") keeps its
+    first and last words around an ellipsis (the question asked still holds all of it)."""
+    def elide(m: re.Match[str]) -> str:
+        words = m.group(1).split()
+        if len(words) <= KEEP_FIRST + KEEP_LAST + 4:
+            return m.group(0)
+        return f"“{' '.join(words[:KEEP_FIRST])} … {' '.join(words[-KEEP_LAST:])}”"
+    return _QUOTED.sub(elide, understood)
 
 
 def is_quit(line: str) -> bool:
@@ -44,7 +57,7 @@ def _turn(nd: Newsdesk, question: str, history: list[tuple[str, str]], filters: 
     """Ask one question: say how a follow-up was understood, stream the answer, list its sources."""
     standalone = nd.understand(question, history=history, as_of=as_of)
     if standalone != question:
-        print(f"(understood as: {standalone})", flush=True)
+        print(f"(understood as: {shortened(standalone)})", flush=True)
     answer = None
     for event in nd.ask_stream(standalone, filters=filters, as_of=as_of):
         if isinstance(event, Final):

@@ -76,3 +76,13 @@ def test_only_questions_about_the_answer_are_rewritten_from_it() -> None:
     assert about_the_answer("who said that Kursk fell?", answer) is None
     assert about_the_answer("who won?", answer) is None
     assert about_the_answer("who said that?", "The stories I have don't say.") is None
+
+
+def test_a_long_statement_in_what_was_understood_is_shortened_for_people() -> None:
+    from assistant.cli_chat import shortened
+
+    long = ("who said “Meanwhile, Ukrainian military commander Oleksandr Syrskyi provided an update on the ongoing "
+            "operations, stating that Ukrainian forces now control 74 settlements in the Kursk region.”?")
+    assert shortened(long) == ("who said “Meanwhile, Ukrainian military commander Oleksandr Syrskyi … Ukrainian "
+                               "forces now control 74 settlements in the Kursk region.”?")
+    assert shortened("who said “we will protect our people”?") == "who said “we will protect our people”?"
