@@ -188,7 +188,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     removed = _open(args).delete(args.ids, source=args.source, before=args.before)
-    print(f"deleted {removed} article(s)")
+    print(f"deleted {counted(removed, 'article')}")
     return 0 if removed else 3
 
 

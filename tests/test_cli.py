@@ -86,7 +86,7 @@ def test_stats_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert stats["articles"] == 1 and stats["chunks"] == stats["vectors"] > 0
     assert stats["sources"] == {"The Associated Press": 1} and stats["undated_articles"] == 1
     code, out, _ = _run(capsys, "--data-dir", data, "delete", "--source", "The Associated Press")
-    assert code == 0 and out == "deleted 1 article(s)\n"
+    assert code == 0 and out == "deleted 1 article\n"
     _, out, _ = _run(capsys, "--data-dir", data, "stats", "--json")
     assert json.loads(out)["vectors"] == 0
 
