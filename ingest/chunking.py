@@ -28,7 +28,7 @@ def _pieces(text: str, max_tokens: int) -> list[tuple[int, int]]:
     return spans
 
 
-def chunk_article(article: Article, max_tokens: int = 180, overlap_tokens: int = 40) -> list[Chunk]:
+def chunk_article(article: Article, max_tokens: int = 180, overlap_tokens: int = 0) -> list[Chunk]:
     """Chunks whose text is exactly ``article.text[start:end]``; consecutive chunks share whole
     sentences worth up to ``overlap_tokens``."""
     enc = get_encoding()

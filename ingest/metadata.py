@@ -135,12 +135,11 @@ def text_fingerprint(text: str) -> str:
 
 
 def build_article(
-    text: str, fields: dict[str, Any], origin: str, *, record: int | None = None, from_file: bool = True
+    text: str, fields: dict[str, Any], origin: str, *, record: int | None = None
 ) -> Article | None:
     """Clean text and metadata into an Article; None when nothing is left after cleaning.
 
-    Identity: the canonical URL when there is one; else the file (and record number) it came from;
-    else the text itself.
+    Identity: the canonical URL when there is one; else the file (and record number) it came from.
     """
     body = clean_text(text)
     source = fields.get("source")
@@ -154,12 +153,7 @@ def build_article(
     published = parse_date(fields.get("published"))
     title = str(fields.get("title") or "").strip() or _title_from_body(body)
     byline = str(fields["byline"]).strip() if fields.get("byline") else None
-    if url:
-        identity = "url:" + url
-    elif from_file:
-        identity = f"file:{Path(origin).resolve()}#{record or 0}"
-    else:
-        identity = "text:" + text_fingerprint(body)
+    identity = "url:" + url if url else f"file:{Path(origin).resolve()}#{record or 0}"
     article_id = hashlib.sha1(identity.encode()).hexdigest()[:16]
     return Article(
         id=article_id,
