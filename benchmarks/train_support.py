@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True, help="an index of RealTime QA 2023 articles")
     parser.add_argument("--questions", type=Path, required=True, help="RealTime QA 2023 questions JSONL")
     parser.add_argument("--limit", type=int, help="only the first N questions")
-    parser.add_argument("--threshold", type=float, default=0.15, help="least probability for an answer")
+    parser.add_argument("--threshold", type=float, default=0.1, help="least probability for an answer")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     if "2024" in args.questions.name:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from assistant.models import Passage
@@ -50,7 +50,7 @@ _LEAD_WORDS = frozenset({"the", "a", "an", "but", "and", "in", "on", "at", "as",
 FEATURES = (
     "bias", "type_match", "kind_number", "kind_date", "kind_quote", "kind_caps", "coverage_max", "coverage_mean",
     "near_terms", "stories", "mentions", "rank", "title", "recency", "undated", "length", "in_question",
-    "org_cue", "name_cue", "place_cue", "first_mention", "multiword", "demonym", "person_name",
+    "org_cue", "name_cue", "place_cue", "first_mention", "multiword", "demonym", "person_name", "support",
 )
 MOSTLY_ASKED = 0.5  # a candidate with more than this share of its words in the question restates it
 _TYPE_KINDS = {"number": {"number"}, "date": {"date"}, "place": {"caps"}, "person": {"caps"}, "org": {"caps"},
@@ -84,6 +84,7 @@ class Candidate:
 
 
 Coverage = Callable[[set[str]], float]
+Support = Mapping[tuple[str, int], float]  # (article id, sentence start) -> how likely it holds the answer
 
 
 def _spans(sentence: str) -> list[tuple[int, int, str]]:
@@ -130,8 +131,10 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w%$€£]+", " ", text.lower()).replace(" the ", " ").split())
 
 
-def mine(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of: dt.date) -> list[Candidate]:
-    """Every candidate in the passages' sentences, with its features (see :data:`FEATURES`)."""
+def mine(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of: dt.date,
+         support: Support | None = None) -> list[Candidate]:
+    """Every candidate in the passages' sentences, with its features (see :data:`FEATURES`); ``support``
+    is the answerer's estimate, per sentence, that it holds the answer (:mod:`.support`)."""
     q_terms = set(info.terms)
     q_low = info.text.lower()
     found: dict[str, Candidate] = {}
@@ -155,6 +158,8 @@ def mine(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of:
     out = list(found.values())
     for cand in out:
         cand.features = _features(cand, info, q_terms, q_low, as_of)
+        cand.features["support"] = max((support or {}).get((o.passage.article_id, o.start), 0.0)
+                                       for o in cand.occurrences)
     return out
 
 

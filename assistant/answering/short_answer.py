@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from assistant.answering.candidates import FEATURES, Candidate, Coverage, could_answer, mine
+from assistant.answering.candidates import FEATURES, Candidate, Coverage, Support, could_answer, mine
 from assistant.errors import ConfigError
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
@@ -52,14 +52,14 @@ class ShortAnswer:
 
 
 def pick_short_answer(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of: dt.date,
-                      scorer: Scorer | None = None) -> ShortAnswer | None:
+                      scorer: Scorer | None = None, support: Support | None = None) -> ShortAnswer | None:
     """The best candidate for a question that asks for a typed answer, or None when the question asks
     for none (why, how, what did X say) or no candidate scores above the threshold."""
     if info.answer_type not in TYPED or not passages:
         return None
     scorer = scorer or load_scorer()
     best: ShortAnswer | None = None
-    for cand in mine(info, passages, coverage, as_of):
+    for cand in mine(info, passages, coverage, as_of, support):
         if not could_answer(cand):
             continue
         p = scorer.probability(cand.features)
