@@ -46,3 +46,37 @@ def test_date_filter_excludes_undated_stories(seed_desk: Newsdesk) -> None:
         r = httpx.post(f"{server.url}/v1/ask", json={"question": "How many settlements do Ukrainian forces control?",
                                                      "since": "2024-01-01"}, timeout=30)
         assert r.status_code == 200 and r.json()["refused"] is True
+
+
+def _ask_together(url: str, n: int) -> list[int]:
+    """n clients post one question each at the same instant; their HTTP statuses."""
+    import threading
+
+    start, statuses = threading.Barrier(n), []
+
+    def ask() -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            start.wait()
+            statuses.append(http.post("/v1/ask", json={"question": "What did Tykhyi say?"}).status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def test_concurrent_first_requests_to_a_fresh_server_all_answer(seed_dir, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The Chroma collection opens on first use; two requests arriving together used to open it twice,
+    and chromadb failed one of them (503 "cannot open the Chroma index"). Eight at once, five times."""
+    from assistant.service import open_newsdesk
+
+    from .conftest import make_settings
+
+    for _ in range(5):
+        desk = open_newsdesk(make_settings(seed_dir), embedder=embedder)  # nothing opened yet
+        with ServerThread(create_app(desk, with_page=False)) as server:
+            statuses = _ask_together(server.url, 8)
+        desk.store.close()
+        assert statuses == [200] * 8

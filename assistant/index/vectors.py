@@ -9,6 +9,7 @@ shrinks) and filtered. Chroma's ``where`` is the fallback when none survive.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,12 +48,17 @@ class Vectors:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._collection: Any = None
+        self._opening = threading.Lock()
         self._count: tuple[int, int] = (-1, 0)  # (generation, Chroma count): count() costs ~15 ms at 130k
 
     @property
     def collection(self) -> Any:
+        """The collection, opened once: concurrent first requests wait for one opening (two clients made
+        at once for one path race inside chromadb and one of them fails)."""
         if self._collection is None:
-            self._collection = self._open()
+            with self._opening:
+                if self._collection is None:
+                    self._collection = self._open()
         return self._collection
 
     def _open(self) -> Any:
