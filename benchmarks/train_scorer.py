@@ -27,7 +27,7 @@ from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import load_questions, token_f1
 
-__all__ = ["main", "fit_logistic", "fit_standardised"]
+__all__ = ["main", "fit_logistic", "fit_standardised", "training_args"]
 
 MATCH_F1 = 0.5
 
@@ -42,6 +42,21 @@ def _question_rows(desk: Newsdesk, q: dict[str, Any]) -> tuple[list[Candidate], 
     cands = [c for c in mine(asked.info, passages, desk.extractive.coverage_for(asked.info), asked.as_of, support)
              if could_answer(c)]
     return cands, [g for g in q.get("answers", []) if g]
+
+
+def training_args(doc: str | None, argv: list[str] | None, *, threshold: float, out: Path) -> argparse.Namespace:
+    """The training scripts' command line (an index, 2023 questions, a limit, the threshold, where the
+    model goes); 2024 questions are refused: they are kept for reporting."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index of RealTime QA 2023 articles")
+    parser.add_argument("--questions", type=Path, required=True, help="RealTime QA 2023 questions JSONL")
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--threshold", type=float, default=threshold, help="the least probability to answer with")
+    parser.add_argument("--out", type=Path, default=out)
+    args = parser.parse_args(argv)
+    if "2024" in args.questions.name:
+        parser.error("train on 2023 questions only; 2024 is kept for reporting")
+    return args
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, lr: float = 0.5) -> np.ndarray:
@@ -110,15 +125,7 @@ def _curve(top: list[tuple[float, float]]) -> list[dict[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, required=True, help="an index of RealTime QA 2023 articles")
-    parser.add_argument("--questions", type=Path, required=True, help="RealTime QA 2023 questions JSONL")
-    parser.add_argument("--limit", type=int, help="only the first N questions")
-    parser.add_argument("--threshold", type=float, default=0.2, help="least probability for a short answer")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
-    if "2024" in args.questions.name:
-        parser.error("train on 2023 questions only; 2024 is kept for reporting")
+    args = training_args(__doc__, argv, threshold=0.15, out=MODEL_PATH)
     desk = open_newsdesk(Settings(data_dir=args.data_dir))
     groups = [g for g in (_question_rows(desk, q) for q in load_questions(args.questions, args.limit)) if g]
     held = _curve(_cross_validated(groups))

@@ -12,10 +12,8 @@ right; then the model is refit on all questions and written, with ``--threshold`
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +23,7 @@ from assistant.config import Settings
 from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import contains_answer, load_questions
-from benchmarks.train_scorer import fit_standardised
+from benchmarks.train_scorer import fit_standardised, training_args
 
 __all__ = ["main"]
 
@@ -72,15 +70,7 @@ def _cross_validated(groups: list[Group], n_questions: int, folds: int = 5) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, required=True, help="an index of RealTime QA 2023 articles")
-    parser.add_argument("--questions", type=Path, required=True, help="RealTime QA 2023 questions JSONL")
-    parser.add_argument("--limit", type=int, help="only the first N questions")
-    parser.add_argument("--threshold", type=float, default=0.1, help="least probability for an answer")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
-    if "2024" in args.questions.name:
-        parser.error("train on 2023 questions only; 2024 is kept for reporting")
+    args = training_args(__doc__, argv, threshold=0.1, out=MODEL_PATH)
     desk = open_newsdesk(Settings(data_dir=args.data_dir))
     questions = list(load_questions(args.questions, args.limit))
     groups = [g for g in (_group(desk, q) for q in questions) if g is not None]

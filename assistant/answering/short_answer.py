@@ -9,40 +9,24 @@ beside this module (weights, feature names, threshold, and the figures it was ch
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from assistant.answering.candidates import FEATURES, Candidate, Coverage, Support, could_answer, mine
-from assistant.errors import ConfigError
+from assistant.answering.logistic import LogisticModel, load_logistic
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
 
-__all__ = ["ShortAnswer", "Scorer", "load_scorer", "pick_short_answer", "MODEL_PATH"]
+__all__ = ["ShortAnswer", "load_scorer", "pick_short_answer", "MODEL_PATH"]
 
 MODEL_PATH = Path(__file__).with_name("short_answer.json")
 TYPED = frozenset({"number", "date", "place", "person", "org", "entity"})
 
 
-@dataclass(frozen=True)
-class Scorer:
-    weights: dict[str, float]
-    threshold: float
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = sum(self.weights.get(name, 0.0) * features.get(name, 0.0) for name in FEATURES)
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
-
-
 @cache
-def load_scorer(path: Path = MODEL_PATH) -> Scorer:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Scorer(weights={k: float(v) for k, v in data["weights"].items()}, threshold=float(data["threshold"]))
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"the short-answer model {path} is missing or broken ({exc}); reinstall newsdesk") from exc
+def load_scorer(path: Path = MODEL_PATH) -> LogisticModel:
+    return load_logistic(path, FEATURES, "short-answer")
 
 
 @dataclass(frozen=True)
@@ -52,7 +36,7 @@ class ShortAnswer:
 
 
 def pick_short_answer(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of: dt.date,
-                      scorer: Scorer | None = None, support: Support | None = None) -> ShortAnswer | None:
+                      scorer: LogisticModel | None = None, support: Support | None = None) -> ShortAnswer | None:
     """The best candidate for a question that asks for a typed answer, or None when the question asks
     for none (why, how, what did X say) or no candidate scores above the threshold."""
     if info.answer_type not in TYPED or not passages:

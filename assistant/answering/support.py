@@ -10,18 +10,16 @@ as the ones it holds back.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from assistant.errors import ConfigError
+from assistant.answering.logistic import LogisticModel, load_logistic
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
 
-__all__ = ["FEATURES", "SentenceFacts", "SupportModel", "load_support", "support_features", "MODEL_PATH"]
+__all__ = ["FEATURES", "SentenceFacts", "load_support", "support_features", "MODEL_PATH"]
 
 MODEL_PATH = Path(__file__).with_name("support.json")
 KINDS = ("how_many", "when", "where", "who", "which", "what", "other")
@@ -70,20 +68,6 @@ def support_features(info: QuestionInfo, s: SentenceFacts, q_terms: set[str], to
     return features
 
 
-@dataclass(frozen=True)
-class SupportModel:
-    weights: dict[str, float]
-    threshold: float
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = sum(self.weights.get(name, 0.0) * features.get(name, 0.0) for name in FEATURES)
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
-
-
 @cache
-def load_support(path: Path = MODEL_PATH) -> SupportModel:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return SupportModel({k: float(v) for k, v in data["weights"].items()}, float(data["threshold"]))
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"the answer-support model {path} is missing or broken ({exc}); reinstall newsdesk") from exc
+def load_support(path: Path = MODEL_PATH) -> LogisticModel:
+    return load_logistic(path, FEATURES, "answer-support")
