@@ -27,7 +27,7 @@ from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import load_questions, token_f1
 
-__all__ = ["main", "fit_logistic", "fit_standardised", "training_args"]
+__all__ = ["main", "fit_logistic", "fit_standardised", "training_args", "write_model"]
 
 MATCH_F1 = 0.5
 
@@ -57,6 +57,20 @@ def training_args(doc: str | None, argv: list[str] | None, *, threshold: float, 
     if "2024" in args.questions.name:
         parser.error("train on 2023 questions only; 2024 is kept for reporting")
     return args
+
+
+def write_model(args: argparse.Namespace, weights: dict[str, float], trained_on: dict[str, int],
+                curve: list[dict[str, float]]) -> None:
+    """The model file (weights, threshold, what it was trained on, its cross-validated figures) to
+    ``args.out``, and the same to stdout."""
+    model = {
+        "weights": {name: round(float(v), 5) for name, v in weights.items()},
+        "threshold": args.threshold,
+        "trained_on": {"questions": args.questions.name, **trained_on},
+        "cross_validated_5_fold": curve,
+    }
+    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({"wrote": str(args.out), **model}, indent=1))
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 3000, lr: float = 0.5) -> np.ndarray:
@@ -131,15 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     held = _curve(_cross_validated(groups))
     x_all, y_all = _matrix(groups)
     w = fit_logistic(x_all, y_all)
-    model = {
-        "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
-        "threshold": args.threshold,
-        "trained_on": {"questions": str(args.questions.name), "typed_questions": len(groups),
-                       "candidates": len(y_all), "positives": int(y_all.sum())},
-        "cross_validated_5_fold": held,
-    }
-    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({"wrote": str(args.out), **model}, indent=1))
+    trained_on = {"typed_questions": len(groups), "candidates": len(y_all), "positives": int(y_all.sum())}
+    write_model(args, dict(zip(FEATURES, w, strict=True)), trained_on, held)
     return 0
 
 

@@ -13,7 +13,6 @@ right; then the model is refit on all questions and written, with ``--threshold`
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,7 @@ from assistant.config import Settings
 from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import contains_answer, load_questions
-from benchmarks.train_scorer import fit_standardised, training_args
+from benchmarks.train_scorer import fit_standardised, training_args, write_model
 
 __all__ = ["main"]
 
@@ -76,16 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     groups = [g for g in (_group(desk, q) for q in questions) if g is not None]
     curve = _cross_validated(groups, len(questions))
     w = _fit(groups)
-    model = {
-        "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
-        "threshold": args.threshold,
-        "trained_on": {"questions": args.questions.name, "answerable": len(groups),
-                       "sentences": int(sum(len(g[1]) for g in groups)),
-                       "positives": int(sum(g[1].sum() for g in groups))},
-        "cross_validated_5_fold": curve,
-    }
-    args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({"wrote": str(args.out), **model}, indent=1))
+    trained_on = {"answerable": len(groups), "sentences": int(sum(len(g[1]) for g in groups)),
+                  "positives": int(sum(g[1].sum() for g in groups))}
+    write_model(args, dict(zip(FEATURES, w, strict=True)), trained_on, curve)
     return 0
 
 
