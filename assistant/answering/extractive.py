@@ -78,10 +78,6 @@ class ExtractiveAnswerer:
         lexical = self.store.lexical_index()
         return {t: lexical.idf(t) for t in q_terms}
 
-    @staticmethod
-    def _coverage(q_terms: list[str], weights: dict[str, float], bag: set[str]) -> float:
-        return coverage(q_terms, weights, bag)
-
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, Passage, int, int, str]]:
         out = []
         seen: set[tuple[str, int]] = set()
@@ -123,7 +119,7 @@ class ExtractiveAnswerer:
     def coverage_for(self, info: QuestionInfo) -> Callable[[set[str]], float]:
         """How much of the question (by weight) a bag of terms covers."""
         q_terms, weights = self.term_weights(info)
-        return lambda bag: self._coverage(q_terms, weights, bag)
+        return lambda bag: coverage(q_terms, weights, bag)
 
     def scored_sentences(self, info: QuestionInfo, passages: list[Passage], as_of: dt.date) -> list[_Candidate]:
         """Every sentence of the passages, scored by how likely it holds the answer (the support model
@@ -138,9 +134,9 @@ class ExtractiveAnswerer:
         for rank, p, a, b, text in self._sentences(passages):
             bag, title = set(terms(text)), titles[p.article_id]
             facts = SentenceFacts(
-                text, bag, p, rank, a, coverage=self._coverage(q_terms, weights, bag),
-                context_coverage=self._coverage(q_terms, weights, bag | title),
-                title_coverage=self._coverage(q_terms, weights, title), type_bonus=self._type_bonus(info, text),
+                text, bag, p, rank, a, coverage=coverage(q_terms, weights, bag),
+                context_coverage=coverage(q_terms, weights, bag | title),
+                title_coverage=coverage(q_terms, weights, title), type_bonus=self._type_bonus(info, text),
                 new_name=info.kind in ("who", "which", "where") and _new_name(text, q_terms))
             features = support_features(info, facts, asked, top)
             cands.append(_Candidate(rank, p, a, b, text, model.probability(features), facts.coverage,
@@ -195,11 +191,11 @@ class ExtractiveAnswerer:
             rank = by_article[q.article_id][0]
             topical = 0.0
             if topic:
-                in_quote = self._coverage(topic, weights, set(terms(q.text)))
+                in_quote = coverage(topic, weights, set(terms(q.text)))
                 if q.article_id not in story_coverage:
                     story = set(terms(by_article[q.article_id][1].title))
                     story |= set(terms(self.store.article_text(q.article_id)))
-                    story_coverage[q.article_id] = self._coverage(topic, weights, story)
+                    story_coverage[q.article_id] = coverage(topic, weights, story)
                 in_story = story_coverage[q.article_id]
                 topical = in_quote + 0.5 * in_story + (0.5 * float(sims[i]) if sims is not None else 0.0)
                 best_topical = max(best_topical, in_quote, in_story)
@@ -232,7 +228,7 @@ class ExtractiveAnswerer:
             return None
         weights = self._weights(words)
         quotes = self.store.quotes_for(dict.fromkeys(p.article_id for p in passages))
-        scored = [(self._coverage(words, weights, set(terms(q.text))), q) for q in quotes]
+        scored = [(coverage(words, weights, set(terms(q.text))), q) for q in quotes]
         if not scored:
             return None
         coverage, quote = max(scored, key=lambda x: x[0])
