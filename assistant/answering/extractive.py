@@ -231,12 +231,12 @@ class ExtractiveAnswerer:
         scored = [(coverage(words, weights, set(terms(q.text))), q) for q in quotes]
         if not scored:
             return None
-        coverage, quote = max(scored, key=lambda x: x[0])
-        if coverage < WHO_SAID_COVERAGE:
+        covered, quote = max(scored, key=lambda x: x[0])
+        if covered < WHO_SAID_COVERAGE:
             return None
         rank = next(i for i, p in enumerate(passages) if p.article_id == quote.article_id)
         passage = self._passage_containing(quote, passages)
-        draft = self._compose([_Candidate(rank, passage, quote.start, quote.end, quote.text, 1.0, coverage,
+        draft = self._compose([_Candidate(rank, passage, quote.start, quote.end, quote.text, 1.0, covered,
                                           quote.speaker)], lead=quote.speaker)
         if quote.speaker in quote.text:  # the short answer must occur in the cited quote
             draft.short_answer = quote.speaker
