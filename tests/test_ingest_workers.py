@@ -129,10 +129,15 @@ def _gone(pids: list[int], within_s: float) -> bool:
     return True
 
 
+# enough that a third run still has work 6 s in: with 150 (about 450 chunks) two interrupted runs had done
+# most of it, the third finished first and the Ctrl-C landed while Python was exiting (exit -2, no message)
+ARTICLES = 500
+
+
 def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -> None:
     """SIGKILL a worker, then the ingest itself, then Ctrl-C it; a re-run then ends consistent."""
     folder, data = tmp_path / "news", tmp_path / "data"
-    _write_articles(folder, 150)
+    _write_articles(folder, ARTICLES)
     cmd = [sys.executable, "-m", "assistant.cli", "--data-dir", str(data), "ingest", str(folder), "--json",
            "--no-progress", "--workers", "2"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -158,6 +163,7 @@ def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -
                            start_new_session=True)
     workers = _workers_of(run.pid, 2)
     time.sleep(6)
+    assert run.poll() is None, "the ingest ended before it could be interrupted: give it more articles"
     os.killpg(run.pid, signal.SIGINT)  # Ctrl-C on a terminal: the whole process group
     out, err = run.communicate(timeout=60)
     assert (run.returncode, err) == (130, "newsdesk: interrupted\n")  # one line, no worker's traceback
@@ -167,7 +173,7 @@ def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     store = Index(make_settings(data))
     urls = [a["url"] for a in store.list_articles(limit=1000)]
-    assert sorted(urls) == sorted(f"https://news.example/{i}" for i in range(150))  # each exactly once
+    assert sorted(urls) == sorted(f"https://news.example/{i}" for i in range(ARTICLES))  # each exactly once
     catalog_chunks = set(store.catalog.chunk_ids())
     assert catalog_chunks == set(store.vectors.ids()) == set(store.lexical_index().ids)
     assert store.catalog.pending_ids() == []
