@@ -1,7 +1,8 @@
 """Who said what: direct and reported speech with its speaker, found by rules over sentences.
 
-Handles the shapes news uses most: “...,” Tykhyi said / was quoted as saying / he added; Syrskyi said
-that ...; X, stating that ...; according to (a statement from) the Russian Defense Ministry, ...
+Handles the shapes news uses most: “...,” Tykhyi said / was quoted as saying / he added; “...,” said foreign
+minister Anna Berg; Syrskyi said that ...; X, stating that ...; according to (a statement from) the Russian
+Defense Ministry, ...
 Pronouns and "the ministry" resolve to the most recent matching speaker; surnames to the full name.
 """
 
@@ -33,10 +34,24 @@ _SPEAKER_PARTICIPLE = re.compile(
     rf"({_NAME}{_ROLE})\s+[a-z][^.;“”\"A-Z]{{0,160}}?,\s+(?:stating|saying|adding|noting|telling|warning|arguing)\b"
 )
 _VERB_SPEAKER = re.compile(rf"[,”\"]\s*(?:{_VERBS})\s+((?:the\s+)?{_NAME}{_ROLE})")
+# "…,” said foreign minister Anna Berg / the company's chief executive, Tim Cook / surgeon Dr. James Andrews:
+# one to four lower-case words of title (not a clause: "said that the Minister …" names nobody), then a name
+# that ends the clause ("said one Rehoboth Beach resident" names nobody either)
+_NOT_TITLE = (  # words that begin a clause or a time, not a title ("said that …", "said on Monday …")
+    "that in on at to of for with when while after before as if it this there was is he she they we you and but "
+    "because so who which what how why where would will could can"
+).replace(" ", "|")
+_LOWER_TITLE = rf"(?:(?!(?:{_NOT_TITLE})\b)[a-z][\w’'-]*,?\s+){{1,4}}"
+_ABBREVIATED = r"(?:(?:Dr|Capt|Sgt|Lt|Col|Gen|Gov|Sen|Rep|Mr|Mrs|Ms|Prof)\.\s+)?"
+_VERB_TITLE_SPEAKER = re.compile(
+    rf"[,”\"]\s*(?:{_VERBS})\s+(?:the\s+)?{_LOWER_TITLE}{_ABBREVIATED}({_NAME})"
+    r"(?=\s*(?:[,.;:]|$)|\s+(?:on|in|at|who|after|before|during|last|this|when|to|of)\b)"
+)
 _ACCORDING = re.compile(
     rf"[Aa]ccording to (?:a |an |the )?(?:statement |report |post |video )?(?:from |by |of )?(?:the )?({_NAME}{_ROLE})"
 )
 _PRONOUN_VERB = re.compile(rf"{_PRONOUN}\s+(?:also\s+)?(?:{_VERBS})\b", re.IGNORECASE)
+_AFTER_QUOTE = (_VERB_SPEAKER, _VERB_TITLE_SPEAKER)  # read over the whole sentence, quote included
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 
 _NOT_NAMES = frozenset(
@@ -96,8 +111,8 @@ def extract_quotes(article: Article) -> list[Quote]:
         quoted = _QUOTED.search(sentence)
         outside = _QUOTED.sub(" ", sentence) if quoted else sentence
         speaker = None
-        for pattern in (_VERB_SPEAKER, _ACCORDING, _SPEAKER_VERB, _SPEAKER_PARTICIPLE):
-            for m in pattern.finditer(outside if pattern is not _VERB_SPEAKER else sentence):
+        for pattern in (_VERB_SPEAKER, _VERB_TITLE_SPEAKER, _ACCORDING, _SPEAKER_VERB, _SPEAKER_PARTICIPLE):
+            for m in pattern.finditer(sentence if pattern in _AFTER_QUOTE else outside):
                 name = _clean_name(m.group(1))
                 if name:
                     speaker = _resolve(name, known)

@@ -12,6 +12,7 @@ from assistant.config import Settings
 from assistant.index import Index
 from assistant.index.embeddings import LocalMiniLM
 from assistant.index.tokens import count_tokens
+from assistant.models import Article
 from ingest.chunking import chunk_article
 from ingest.pipeline import doc_to_article, ingest_paths
 from ingest.quotes import extract_quotes
@@ -80,6 +81,21 @@ def test_quotes_are_attributed_to_their_speakers() -> None:
     assert "remains under control,” he added" in syrskyi  # "he" resolved to Syrskyi, not Tykhyi
     assert any("Russian Defense Ministry" in s for s in by_speaker)
     assert "Russian Defense Ministry" not in tykhyi
+
+
+@pytest.mark.parametrize(("sentence", "speaker"), [
+    ("“We will not give up an inch of our land,” said foreign minister Anna Berg on Monday.", "Anna Berg"),
+    ("“The talks failed,” said the company's chief executive, Tim Cook.", "Tim Cook"),
+    ('"Prices will rise," said former president Donald Trump.', "Donald Trump"),
+    ("“Nobody expected it,” said Maria Lopez, a spokeswoman for the city.", "Maria Lopez"),
+    ("“It was a tragedy,” said surgeon Dr. James Andrews, who led the team.", "James Andrews"),
+    ("The reactor is safe, said that the Ministry of Energy.", None),  # a clause, not a speaker
+    ("“It is cheap,” said one Rehoboth Beach resident.", None),  # a place, not a name
+    ("Voters, said she while she likes Sanders, are undecided.", None),
+])
+def test_a_quote_led_by_its_speakers_lower_case_title_is_attributed(sentence: str, speaker: str | None) -> None:
+    article = Article(id="t", title="Talks", text=sentence)
+    assert [q.speaker for q in extract_quotes(article)] == ([speaker] if speaker else [])
 
 
 def test_reingest_unchanged_is_a_no_op_and_a_change_replaces_chunks(
