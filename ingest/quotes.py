@@ -23,7 +23,8 @@ _VERBS = (
     r"is quoted as saying|went on to say|continued"
 )
 _NAME_WORD = r"(?:[A-Z][\w’'.-]*[\w]|[A-Z])"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:of|de|van|von|al|bin)?\s*{_NAME_WORD})*"
+# (a joiner is a word of its own: "\s+(?:of)?\s*" let runs of spaces split two ways, exponential in the words)
+_NAME = rf"{_NAME_WORD}(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?{_NAME_WORD})*"
 _ROLE = r"(?:\s+(?:spokesman|spokeswoman|spokesperson|ministry|official|officials|office|minister))?"
 _PRONOUN = r"\b(he|she|they|the ministry|the spokesman|the spokeswoman|the official|the minister|the statement)\b"
 
@@ -35,17 +36,24 @@ _SPEAKER_PARTICIPLE = re.compile(
 )
 _VERB_SPEAKER = re.compile(rf"[,”\"]\s*(?:{_VERBS})\s+((?:the\s+)?{_NAME}{_ROLE})")
 # "…,” said foreign minister Anna Berg / the company's chief executive, Tim Cook / surgeon Dr. James Andrews:
-# one to four lower-case words of title (not a clause: "said that the Minister …" names nobody), then a name
-# that ends the clause ("said one Rehoboth Beach resident" names nobody either)
-_NOT_TITLE = (  # words that begin a clause or a time, not a title ("said that …", "said on Monday …")
+# after a plain speech verb (what follows "told" or "warned" is who was told), one to four lower-case words
+# of title, then a name that ends the clause. Not a clause ("said that the Minister …"), a preposition's
+# object ("said a man from Ohio"), a place as an adjective ("said one Rehoboth Beach resident"), or an
+# abbreviation ("said his No. 1 issue", "Gov. Nikki Haley" cut at "Gov").
+_PLAIN_SPEECH = r"said|says|added|adds|wrote|writes|explained|noted|recalled|admitted"
+_NOT_TITLE = (  # words that begin a clause, a time or a prepositional phrase, not a title
     "that in on at to of for with when while after before as if it this there was is he she they we you and but "
-    "because so who which what how why where would will could can"
+    "because so who which what how why where would will could can by from across outside inside including "
+    "representing toward towards near into over under about against among between through during without within"
 ).replace(" ", "|")
-_LOWER_TITLE = rf"(?:(?!(?:{_NOT_TITLE})\b)[a-z][\w’'-]*,?\s+){{1,4}}"
-_ABBREVIATED = r"(?:(?:Dr|Capt|Sgt|Lt|Col|Gen|Gov|Sen|Rep|Mr|Mrs|Ms|Prof)\.\s+)?"
+_LOWER_TITLE = rf"(?:(?:(?!(?:{_NOT_TITLE})\b)[a-z][\w’'-]*|CEO|CFO|COO|CTO),?\s+){{1,4}}"
+_ABBREVIATIONS = (
+    r"Dr|Capt|Cmdr|Adm|Maj|Cpl|Sgt|Lt|Col|Gen|Det|Gov|Sen|Rep|Mr|Mrs|Ms|Prof|St|No|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec"
+)
+_ABBREVIATED = rf"(?:(?:{_ABBREVIATIONS})\.\s+)?"
 _VERB_TITLE_SPEAKER = re.compile(
-    rf"[,”\"]\s*(?:{_VERBS})\s+(?:the\s+)?{_LOWER_TITLE}{_ABBREVIATED}({_NAME})"
-    r"(?=\s*(?:[,.;:]|$)|\s+(?:on|in|at|who|after|before|during|last|this|when|to|of)\b)"
+    rf"[,”\"]\s*(?:{_PLAIN_SPEECH})\s+(?:the\s+)?{_LOWER_TITLE}{_ABBREVIATED}(?!(?:{_ABBREVIATIONS})\.)({_NAME})"
+    r"(?=\s*(?:[,;:]|[.!?][\"”’)]*\s*$|$)|\s+(?:on|in|at|after|before|during|last|this|when|to)\b)"
 )
 _ACCORDING = re.compile(
     rf"[Aa]ccording to (?:a |an |the )?(?:statement |report |post |video )?(?:from |by |of )?(?:the )?({_NAME}{_ROLE})"
@@ -111,7 +119,7 @@ def extract_quotes(article: Article) -> list[Quote]:
         quoted = _QUOTED.search(sentence)
         outside = _QUOTED.sub(" ", sentence) if quoted else sentence
         speaker = None
-        for pattern in (_VERB_SPEAKER, _VERB_TITLE_SPEAKER, _ACCORDING, _SPEAKER_VERB, _SPEAKER_PARTICIPLE):
+        for pattern in (_VERB_SPEAKER, _ACCORDING, _SPEAKER_VERB, _SPEAKER_PARTICIPLE, _VERB_TITLE_SPEAKER):
             for m in pattern.finditer(sentence if pattern in _AFTER_QUOTE else outside):
                 name = _clean_name(m.group(1))
                 if name:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -89,13 +90,29 @@ def test_quotes_are_attributed_to_their_speakers() -> None:
     ('"Prices will rise," said former president Donald Trump.', "Donald Trump"),
     ("“Nobody expected it,” said Maria Lopez, a spokeswoman for the city.", "Maria Lopez"),
     ("“It was a tragedy,” said surgeon Dr. James Andrews, who led the team.", "James Andrews"),
+    ("“The talks failed,” said the company's CEO, Tim Cook.", "Tim Cook"),
     ("The reactor is safe, said that the Ministry of Energy.", None),  # a clause, not a speaker
     ("“It is cheap,” said one Rehoboth Beach resident.", None),  # a place, not a name
     ("Voters, said she while she likes Sanders, are undecided.", None),
+    ("“It is cheap,” said a man from Ohio.", None),  # a preposition's object
+    ("“It is cheap,” said an attorney representing Donald Trump.", None),
+    ("“Careful,” the dean warned students against using ChatGPT.", None),  # who was warned
+    ("“Close race,” said pollster J. Ann Selzer.", None),  # not "J"
+    ("“We lead,” said former South Carolina Gov. Nikki Haley.", None),  # not "South Carolina Gov"
+    ("“It matters,” said his No. 1 issue is the economy.", None),
+    ("Putin said the attack, confirmed by the Pentagon, was a provocation.", "Putin"),  # the subject said it
 ])
 def test_a_quote_led_by_its_speakers_lower_case_title_is_attributed(sentence: str, speaker: str | None) -> None:
     article = Article(id="t", title="Talks", text=sentence)
     assert [q.speaker for q in extract_quotes(article)] == ([speaker] if speaker else [])
+
+
+def test_speaker_patterns_do_not_backtrack_on_runs_of_spaces() -> None:
+    """Scraped text has double spaces; a name pattern that could split them two ways took time exponential
+    in the words (30 of them: minutes). A hang guard, not a speed target."""
+    started = time.perf_counter()
+    extract_quotes(Article(id="t", title="t", text="“Hello there, friend,” said a " + "Anna  " * 30 + "x"))
+    assert time.perf_counter() - started < 2.0
 
 
 def test_reingest_unchanged_is_a_no_op_and_a_change_replaces_chunks(
