@@ -27,7 +27,7 @@ from ingest.documents import doc_to_article
 from ingest.fetch import fetch_url, is_url
 from ingest.parallel import ingest_in_workers
 from ingest.progress import PROGRESS_LINE_EVERY_S, ProgressLines, tick
-from ingest.quotes import extract_quotes
+from ingest.quotes import RULES, extract_quotes
 from ingest.report import IngestReport
 from ingest.sources import FieldMap, RawDoc, estimate_records, iter_files, read_path
 
@@ -133,6 +133,7 @@ def ingest_paths(
         if not p.exists():
             report.failed.append({"source": str(p), "reason": "no such file or folder"})
     files: list[Path | str] = [*iter_files([p for p in local if p.exists()]), *urls]
+    store.requote(RULES, extract_quotes, progress=progress is True)  # a collection built under older rules
     total = sum(estimate_records(f) if isinstance(f, Path) else 1 for f in files) if progress else None
     bar: tqdm | ProgressLines
     if progress == "lines":

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from assistant.config import Settings
 from assistant.index import Index
@@ -16,7 +17,7 @@ from assistant.index.tokens import count_tokens
 from assistant.models import Article
 from ingest.chunking import chunk_article
 from ingest.pipeline import doc_to_article, ingest_paths
-from ingest.quotes import extract_quotes
+from ingest.quotes import RULES, extract_quotes
 from ingest.sources import read_path
 
 from .conftest import SAMPLE, make_settings
@@ -113,6 +114,30 @@ def test_speaker_patterns_do_not_backtrack_on_runs_of_spaces() -> None:
     started = time.perf_counter()
     extract_quotes(Article(id="t", title="t", text="“Hello there, friend,” said a " + "Anna  " * 30 + "x"))
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_collection_built_under_older_quote_rules_gets_the_new_quotes_on_its_next_ingest(
+    tmp_path: Path, settings: Settings, embedder: LocalMiniLM
+) -> None:
+    """An unchanged story is skipped on re-ingest, so quotes found by older rules would stay: the catalog
+    records the rules' version and an ingest under newer rules reads every story's quotes again."""
+    berg = tmp_path / "berg.json"
+    berg.write_text(json.dumps({"title": "Talks", "url": "https://g.example/berg", "text":
+                                "The talks ended on Monday. “We will not give up an inch of our land,” said foreign "
+                                "minister Anna Berg."}))
+    store = Index(settings)
+    ingest_paths([SAMPLE, berg], store, embedder, settings, progress=False)
+    ids = [a["id"] for a in store.list_articles()]
+    found = sorted((q.article_id, q.speaker, q.start) for q in store.quotes_for(ids))
+    assert "Anna Berg" in {speaker for _, speaker, _ in found}
+    with store.catalog.transaction() as db:  # as a collection built under rules "1" would be: no Berg
+        db.execute(text("DELETE FROM quotes WHERE speaker = 'Anna Berg'"))
+        db.execute(text("UPDATE meta SET value = '1' WHERE key = 'quote_rules'"))
+
+    report = ingest_paths([SAMPLE, berg], store, embedder, settings, progress=False)
+    assert report.added == 0 and report.unchanged == 2  # nothing re-embedded
+    assert sorted((q.article_id, q.speaker, q.start) for q in store.quotes_for(ids)) == found
+    assert store.requote(RULES, extract_quotes) == 0  # recorded: the next ingest does not read them again
 
 
 def test_reingest_unchanged_is_a_no_op_and_a_change_replaces_chunks(

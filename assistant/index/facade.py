@@ -30,6 +30,7 @@ from assistant.index.catalog import ArticleMeta, Catalog, Item
 from assistant.index.claims import Claims, Lost
 from assistant.index.filters import Filters
 from assistant.index.lexical_live import LexicalIndex
+from assistant.index.requote import Extract, requote
 from assistant.index.vectors import ChunkDays, Hits, Vectors
 from assistant.models import Article, Chunk, Passage, Quote
 
@@ -136,6 +137,10 @@ class Index:
 
     def quotes_for(self, article_ids: Iterable[str]) -> list[Quote]:
         return self.catalog.quotes_for(article_ids)
+
+    def requote(self, rules: str, extract: Extract, progress: bool = False) -> int:
+        """Read every story's quotes again when they were found by other rules (see :mod:`.requote`)."""
+        return requote(self.catalog, rules, extract, progress)
 
     def list_articles(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         return self.catalog.list_articles(limit, offset)
