@@ -57,6 +57,12 @@ def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
         yield list(ids[lo : lo + BATCH])
 
 
+def quote_rows(found: Iterable[Quote]) -> list[dict[str, Any]]:
+    """Rows of the quotes table for ``found``."""
+    return [{"article_id": q.article_id, "speaker": q.speaker, "start": q.start, "end": q.end,
+             "direct": int(q.direct)} for q in found]
+
+
 def _day(published: str | None) -> int:
     return day_number(dt.date.fromisoformat(published)) if published else -1
 
@@ -144,9 +150,7 @@ class Catalog:
                         {"id": c.id, "article_id": c.article_id, "idx": c.index, "start": c.start, "end": c.end}
                         for c in article_chunks])
                 if article_quotes:
-                    db.execute(quotes.insert(), [
-                        {"article_id": q.article_id, "speaker": q.speaker, "start": q.start, "end": q.end,
-                         "direct": int(q.direct)} for q in article_quotes])
+                    db.execute(quotes.insert(), quote_rows(article_quotes))
                 if article.minhash is not None:
                     db.execute(signatures.insert().values(
                         article_id=article.id, sig=article.minhash.astype(np.uint64).tobytes()))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, select
 
-from assistant.index.catalog import Catalog
+from assistant.index.catalog import Catalog, quote_rows
 from assistant.index.changelog import insert_for
 from assistant.index.schema import articles, meta, quotes
 from assistant.models import Article, Quote
@@ -38,8 +38,9 @@ def requote(catalog: Catalog, rules: str, extract: Extract, progress: bool = Fal
     bar = tqdm(total=len(ids), unit="article", desc="quotes (new rules)", disable=not progress or not ids)
     try:
         for i in range(0, len(ids), BATCH):
-            _requote_batch(catalog, ids[i:i + BATCH], extract)
-            bar.update(len(ids[i:i + BATCH]))
+            batch = ids[i:i + BATCH]
+            _requote_batch(catalog, batch, extract)
+            bar.update(len(batch))
     finally:
         bar.close()
     with catalog.transaction() as db:
@@ -56,6 +57,4 @@ def _requote_batch(catalog: Catalog, ids: list[str], extract: Extract) -> None:
         found = [q for article_id, title, text in rows for q in extract(Article(id=article_id, title=title, text=text))]
         db.execute(delete(quotes).where(quotes.c.article_id.in_([r[0] for r in rows])))
         if found:
-            db.execute(quotes.insert(), [{"article_id": q.article_id, "speaker": q.speaker, "start": q.start,
-                                          "end": q.end, "direct": int(q.direct)} for q in found])
-
+            db.execute(quotes.insert(), quote_rows(found))
