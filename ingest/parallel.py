@@ -9,14 +9,24 @@ process, there is one writer (embedded Chroma and SQLite need no more), and a cr
 one-process crash: a killed worker loses only work not yet written, and the run stops (its report says
 so, exit code 4) rather than go on without it; a re-run finishes the job.
 
-Workers ignore Ctrl-C (this process stops them) and exit by themselves if this process dies.
+Workers ignore Ctrl-C from birth (they start with it blocked) and exit by themselves if this process dies.
+Results come back through files: the pool's result pipe carries only their names. All workers share that
+pipe, and one killed while it wrote a large result there left half a message, which the pool then waited
+to read the rest of forever (CPython's ProcessPoolExecutor; measured: one hang in about twenty runs that
+killed a worker, one in seven that were interrupted when this process still terminated its workers). A
+message of a few hundred bytes is written to a pipe whole or not at all. On Ctrl-C or an error this
+process asks the workers to stop (an event they check between documents and between small slices of texts
+to embed) and waits for them.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -24,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -45,6 +56,7 @@ from ingest.sources import RawDoc
 __all__ = ["ingest_in_workers", "Prepared", "DOCS_PER_TASK"]
 
 DOCS_PER_TASK = 16  # documents sent to a worker at a time
+EMBED_SLICE = 16  # texts a worker embeds between two looks at the stop event
 WATCH_PARENT_S = 1.0
 
 _worker: dict[str, Any] = {}  # a worker process's settings, catalog (read only) and embedder
@@ -65,23 +77,40 @@ Outcome = Prepared | tuple[str, str] | None  # an article, a bad input (source, 
 # -- in the worker processes -------------------------------------------------------------------
 
 
-def _start_worker(settings: Settings, parent: int) -> None:
+class _Stopped(Exception):
+    """Raised in a worker when the ingest asked the workers to stop."""
+
+
+def _start_worker(settings: Settings, parent: int, stop: Any, spool: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the ingest while it spawned this
+    _worker["settings"], _worker["stop"], _worker["spool"] = settings, stop, spool
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    _worker["settings"] = settings
     _worker["catalog"] = Catalog(settings.catalog_location)
 
 
 def _exit_with(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(WATCH_PARENT_S)
+    shutil.rmtree(_worker["spool"], ignore_errors=True)  # the ingest was killed: nobody else removes it
     os._exit(1)  # orphaned: the ingest that started this worker is gone
+
+
+def _to_file(fn: Any, *args: Any, **kwargs: Any) -> str:
+    """Run ``fn`` and write what it returns to a file in the spool; its name is the result sent back."""
+    value = fn(*args, **kwargs)
+    fd, path = tempfile.mkstemp(suffix=".pickle", dir=_worker["spool"])
+    with os.fdopen(fd, "wb") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
 def _prepare(docs: list[RawDoc]) -> list[Outcome]:
     settings: Settings = _worker["settings"]
     out: list[Outcome] = []
     for doc in docs:
+        if _worker["stop"].is_set():
+            raise _Stopped
         try:
             article = doc_to_article(doc)
         except IngestError as exc:
@@ -104,7 +133,12 @@ def _prepare(docs: list[RawDoc]) -> list[Outcome]:
 def _embed(texts: list[str]) -> np.ndarray:
     if "embedder" not in _worker:
         _worker["embedder"] = make_embeddings(_worker["settings"])
-    return embed(_worker["embedder"], texts)
+    parts = []
+    for lo in range(0, len(texts), EMBED_SLICE):  # a vector does not depend on its batch (embed_batch_size 1)
+        if _worker["stop"].is_set():
+            raise _Stopped
+        parts.append(embed(_worker["embedder"], texts[lo : lo + EMBED_SLICE]))
+    return np.concatenate(parts) if parts else embed(_worker["embedder"], texts)
 
 
 # -- in the ingest process ----------------------------------------------------------------------
@@ -115,8 +149,9 @@ def ingest_in_workers(docs: Iterable[RawDoc | IngestError], store: Index, settin
     """Ingest ``docs`` (see the module docstring); a worker that dies ends the run as a failure."""
     store.recover()
     threads = settings.embed_threads or max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-                               initargs=(settings.model_copy(update={"embed_threads": threads}), os.getpid()))
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    pool = _Pool(workers, context, settings.model_copy(update={"embed_threads": threads}), stop)
     run = Run(store, report)
     writes = _Writes(pool, run, depth=workers)
     try:
@@ -128,12 +163,61 @@ def ingest_in_workers(docs: Iterable[RawDoc | IngestError], store: Index, settin
             "a worker process died (killed?); the articles written so far are complete: run the same command "
             "again to finish")})
         run.finish()
-    except BaseException:  # Ctrl-C, or a bug: stop the workers now, not after the batch in progress
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
+    except BaseException:  # Ctrl-C, or a bug: the workers stop within a slice, not after the batch in progress
+        stop.set()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Pool(ProcessPoolExecutor):
+    """The workers' pool (see the module docstring): results through a spool folder, removed at shutdown,
+    and workers that start with Ctrl-C blocked, so that one pressed while a worker is still starting
+    (before it ignores Ctrl-C) neither kills it nor prints its traceback; this process's Ctrl-C is only
+    held back while it starts one, then delivered."""
+
+    def __init__(self, workers: int, context: Any, settings: Settings, stop: Any) -> None:
+        self.spool = tempfile.TemporaryDirectory(prefix="newsdesk-ingest-")
+        super().__init__(workers, mp_context=context, initializer=_start_worker,
+                         initargs=(settings, os.getpid(), stop, self.spool.name))
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers are spawned in submit
+        try:
+            sent = super().submit(_to_file, fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        result: Future[Any] = Future()
+        sent.add_done_callback(partial(_from_file, result))
+        return result
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.spool.cleanup()
+
+
+def _from_file(result: Future[Any], sent: Future[str]) -> None:
+    """Settle ``result`` as the worker's call ``sent`` ended: with what it wrote to its file, read and removed."""
+    if sent.cancelled():
+        result.cancel()
+    elif (error := sent.exception()) is not None:
+        result.set_exception(error)
+    else:
+        try:  # a callback's exception would be logged and lost, and ``result`` never settled
+            value = _read_once(sent.result())
+        except Exception as exc:
+            result.set_exception(exc)
+        else:
+            result.set_result(value)
+
+
+def _read_once(path: str) -> Any:
+    """What a worker wrote to ``path``; the file is removed before anyone is told."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    finally:
+        os.unlink(path)
 
 
 def _decide_all(prepared: Iterator[Prepared | IngestError | None], run: Run, settings: Settings, writes: _Writes,

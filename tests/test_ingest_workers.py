@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import ingest.parallel
 import ingest.pipeline
 from assistant.index import Index
 from assistant.index.embeddings import LocalMiniLM
@@ -140,7 +143,9 @@ def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -
     _write_articles(folder, ARTICLES)
     cmd = [sys.executable, "-m", "assistant.cli", "--data-dir", str(data), "ingest", str(folder), "--json",
            "--no-progress", "--workers", "2"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    tmp = tmp_path / "tmp"  # where the workers spool their results
+    tmp.mkdir()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp)}
 
     run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     victim, survivor = _workers_of(run.pid, 2)
@@ -158,6 +163,7 @@ def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -
     run.send_signal(signal.SIGKILL)  # the ingest itself: its workers must not live on
     run.wait()
     assert _gone(workers, 10), "orphaned ingest workers"
+    assert list(tmp.glob("newsdesk-ingest-*")) == [], "the workers' spool folder is left behind"
 
     run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            start_new_session=True)
@@ -177,3 +183,34 @@ def test_a_killed_worker_or_ingest_loses_nothing_after_a_rerun(tmp_path: Path) -
     catalog_chunks = set(store.catalog.chunk_ids())
     assert catalog_chunks == set(store.vectors.ids()) == set(store.lexical_index().ids)
     assert store.catalog.pending_ids() == []
+    assert list(tmp.glob("newsdesk-ingest-*")) == []
+
+
+def _numbers(n: int) -> np.ndarray:
+    return np.arange(n, dtype=np.float64)
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_the_pool_survives_ctrl_c_at_start_hands_results_over_in_files_and_breaks_when_a_worker_dies(
+        tmp_path: Path) -> None:
+    """The pool under ``--workers``: a worker that gets Ctrl-C while it is still starting lives on (it
+    starts with Ctrl-C blocked); large results come back whole and their files are removed; a worker
+    killed mid-task breaks the pool at once (no hang); shutdown removes the spool."""
+    context = multiprocessing.get_context("spawn")
+    pool = ingest.parallel._Pool(2, context, make_settings(tmp_path), context.Event())
+    try:
+        first = pool.submit(os.getpid)
+        for process in list(pool._processes.values()):  # type: ignore[attr-defined]
+            os.kill(process.pid, signal.SIGINT)  # it is still importing: Python's handler is not yet replaced
+        assert first.result(timeout=120) in {p.pid for p in pool._processes.values()}  # type: ignore[attr-defined]
+        results = [pool.submit(_numbers, 2_000_000) for _ in range(4)]  # 16 MB each: far more than a pipe holds
+        assert all(np.array_equal(r.result(timeout=120), _numbers(2_000_000)) for r in results)
+        assert os.listdir(pool.spool.name) == []
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(_die).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    assert not Path(pool.spool.name).exists()
