@@ -12,8 +12,8 @@ so, exit code 4) rather than go on without it; a re-run finishes the job.
 Workers ignore Ctrl-C from birth (they start with it blocked) and exit by themselves if this process dies.
 Results come back through files: the pool's result pipe carries only their names. All workers share that
 pipe, and one killed while it wrote a large result there left half a message, which the pool then waited
-to read the rest of forever (CPython's ProcessPoolExecutor; measured: one hang in about twenty runs that
-killed a worker, one in seven that were interrupted when this process still terminated its workers). A
+to read the rest of forever (CPython's ProcessPoolExecutor; measured: one hang in eight runs that killed
+a worker, one in seven that were interrupted when this process still terminated its workers). A
 message of a few hundred bytes is written to a pipe whole or not at all. On Ctrl-C or an error this
 process asks the workers to stop (an event they check between documents and between small slices of texts
 to embed) and waits for them.
@@ -138,7 +138,7 @@ def _embed(texts: list[str]) -> np.ndarray:
         if _worker["stop"].is_set():
             raise _Stopped
         parts.append(embed(_worker["embedder"], texts[lo : lo + EMBED_SLICE]))
-    return np.concatenate(parts) if parts else embed(_worker["embedder"], texts)
+    return np.concatenate(parts)  # never called with no texts
 
 
 # -- in the ingest process ----------------------------------------------------------------------
