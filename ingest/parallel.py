@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import IngestError
+from assistant.errors import ConfigError, IngestError
 from assistant.index import Index
 from assistant.index.catalog import Catalog
 from assistant.index.embeddings import make_embeddings
@@ -99,9 +99,13 @@ def _exit_with(parent: int) -> None:
 def _to_file(fn: Any, *args: Any, **kwargs: Any) -> str:
     """Run ``fn`` and write what it returns to a file in the spool; its name is the result sent back."""
     value = fn(*args, **kwargs)
-    fd, path = tempfile.mkstemp(suffix=".pickle", dir=_worker["spool"])
-    with os.fdopen(fd, "wb") as out:
-        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        fd, path = tempfile.mkstemp(suffix=".pickle", dir=_worker["spool"])
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:  # a full or vanished temp folder: say so in one line, not a worker's traceback
+        raise ConfigError(f"an ingest worker could not write its results under {_worker['spool']} "
+                          f"({exc.strerror or exc}): set TMPDIR to a folder with room") from None
     return path
 
 
@@ -177,7 +181,11 @@ class _Pool(ProcessPoolExecutor):
     held back while it starts one, then delivered."""
 
     def __init__(self, workers: int, context: Any, settings: Settings, stop: Any) -> None:
-        self.spool = tempfile.TemporaryDirectory(prefix="newsdesk-ingest-")
+        try:
+            self.spool = tempfile.TemporaryDirectory(prefix="newsdesk-ingest-")
+        except OSError as exc:
+            raise ConfigError(f"--workers needs a writable temp folder for its workers' results ({exc}): "
+                              "set TMPDIR") from None
         super().__init__(workers, mp_context=context, initializer=_start_worker,
                          initargs=(settings, os.getpid(), stop, self.spool.name))
 

@@ -9,9 +9,11 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -21,6 +23,7 @@ import pytest
 
 import ingest.parallel
 import ingest.pipeline
+from assistant.errors import ConfigError
 from assistant.index import Index
 from assistant.index.embeddings import LocalMiniLM
 from assistant.service import open_newsdesk
@@ -214,3 +217,19 @@ def test_the_pool_survives_ctrl_c_at_start_hands_results_over_in_files_and_break
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     assert not Path(pool.spool.name).exists()
+
+
+def test_a_spool_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    context = multiprocessing.get_context("spawn")
+    pool = ingest.parallel._Pool(1, context, make_settings(tmp_path), context.Event())
+    try:
+        shutil.rmtree(pool.spool.name)  # as a cleaner of old temp files might
+        with pytest.raises(ConfigError, match="an ingest worker could not write its results under .*: set TMPDIR"):
+            pool.submit(_numbers, 10).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "not-a-folder"))
+    with pytest.raises(ConfigError, match="--workers needs a writable temp folder .*: set TMPDIR"):
+        ingest.parallel._Pool(1, context, make_settings(tmp_path), context.Event())
