@@ -59,7 +59,7 @@ DOCS_PER_TASK = 16  # documents sent to a worker at a time
 EMBED_SLICE = 16  # texts a worker embeds between two looks at the stop event
 WATCH_PARENT_S = 1.0
 
-_worker: dict[str, Any] = {}  # a worker process's settings, catalog (read only) and embedder
+_worker: dict[str, Any] = {}  # a worker process's settings, stop event, spool folder, catalog (read only), embedder
 
 
 @dataclass

@@ -197,13 +197,17 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _pool(tmp_path: Path, workers: int) -> ingest.parallel._Pool:
+    context = multiprocessing.get_context("spawn")
+    return ingest.parallel._Pool(workers, context, make_settings(tmp_path), context.Event())
+
+
 def test_the_pool_survives_ctrl_c_at_start_hands_results_over_in_files_and_breaks_when_a_worker_dies(
         tmp_path: Path) -> None:
     """The pool under ``--workers``: a worker that gets Ctrl-C while it is still starting lives on (it
     starts with Ctrl-C blocked); large results come back whole and their files are removed; a worker
     killed mid-task breaks the pool at once (no hang); shutdown removes the spool."""
-    context = multiprocessing.get_context("spawn")
-    pool = ingest.parallel._Pool(2, context, make_settings(tmp_path), context.Event())
+    pool = _pool(tmp_path, 2)
     try:
         first = pool.submit(os.getpid)
         for process in list(pool._processes.values()):  # type: ignore[attr-defined]
@@ -221,8 +225,7 @@ def test_the_pool_survives_ctrl_c_at_start_hands_results_over_in_files_and_break
 
 def test_a_spool_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    context = multiprocessing.get_context("spawn")
-    pool = ingest.parallel._Pool(1, context, make_settings(tmp_path), context.Event())
+    pool = _pool(tmp_path, 1)
     try:
         shutil.rmtree(pool.spool.name)  # as a cleaner of old temp files might
         with pytest.raises(ConfigError, match="an ingest worker could not write its results under .*: set TMPDIR"):
@@ -232,4 +235,4 @@ def test_a_spool_folder_that_cannot_be_written_is_one_clear_error(tmp_path: Path
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "not-a-folder"))
     with pytest.raises(ConfigError, match="--workers needs a writable temp folder .*: set TMPDIR"):
-        ingest.parallel._Pool(1, context, make_settings(tmp_path), context.Event())
+        _pool(tmp_path, 1)
