@@ -16,14 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.evaluation import EvalResult, hit_ranks, is_stale
+from benchmarks.evaluation import EvalResult, fresh_hit_rank, hit_ranks, is_stale
 
 __all__ = ["baseline_eval", "chunk_spans", "naive_answer", "read_articles"]
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
 TOP_K = 10
-SUMMARY_KEYS = ("questions", "chunk_answer_hit", "article_answer_hit", "mrr@10", "answer_recall", "answer_f1",
+SUMMARY_KEYS = ("questions", "chunk_answer_hit", "article_answer_hit", "fresh_chunk_answer_hit", "mrr@10", "answer_recall", "answer_f1",
                 "mean_answer_words", "stale_rate", "stale_answered")
 
 
@@ -126,7 +126,9 @@ def baseline_eval(articles_path: Path, questions: list[dict[str, Any]], *, progr
         top = _retrieve(index, q["question"], len(corpus.spans)) if index is not None else []
         result.retrieval_ms.append((time.perf_counter() - t1) * 1000)
         chunks = [(corpus.ids[corpus.spans[i][0]], corpus.chunk_text(i)) for i in top]
-        result.add_ranks(*hit_ranks(chunks, golds, corpus.article_text))
+        result.add_ranks(*hit_ranks(chunks, golds, corpus.article_text),
+                         fresh_hit_rank(((corpus.published[corpus.spans[i][0]], corpus.chunk_text(i)) for i in top),
+                                        golds, asked))
         first_published = corpus.published[corpus.spans[top[0]][0]] if top else None
         result.add_prediction(naive_answer(chunks[0][1]) if chunks else "", golds,
                               stale=is_stale(first_published, asked))

@@ -27,7 +27,7 @@ from assistant.models import Answer
 from assistant.service import Newsdesk, open_newsdesk
 
 __all__ = ["normalize_answer", "contains_answer", "token_f1", "load_questions", "evaluate", "run_eval", "EvalResult",
-           "is_stale", "hit_ranks"]
+           "is_stale", "hit_ranks", "fresh_hit_rank"]
 
 KS = (1, 5, 10)
 STALE_DAYS = 30  # an answer whose first source is older than this, on the day asked, is stale
@@ -60,15 +60,32 @@ def token_f1(prediction: str, golds: list[str]) -> float:
     return best
 
 
+def _as_date(published: str | dt.date | None) -> dt.date | None:
+    if isinstance(published, str):
+        try:
+            return dt.date.fromisoformat(published[:10])
+        except ValueError:
+            return None
+    return published
+
+
 def is_stale(published: str | dt.date | None, asked: dt.date) -> bool:
     """Whether a source dated ``published`` was more than STALE_DAYS old on the day asked; an undated
     (or unreadable) date is not stale: we cannot tell, and guessing would punish undated sources."""
-    if isinstance(published, str):
-        try:
-            published = dt.date.fromisoformat(published[:10])
-        except ValueError:
-            return False
+    published = _as_date(published)
     return published is not None and (asked - published).days > STALE_DAYS
+
+
+def fresh_hit_rank(passages: Iterable[tuple[str | dt.date | None, str]], golds: list[str], asked: dt.date) -> int | None:
+    """The 1-based rank of the first passage that holds a gold answer in a story dated in the STALE_DAYS
+    before the day asked (not after it); ``passages`` are (published, chunk text) best first. Plain hit@k
+    counts a gold string in any story, and many answers ("Microsoft") are in years of them: this one
+    counts only the current story a reader needs."""
+    for rank, (published, text) in enumerate(passages, 1):
+        day = _as_date(published)
+        if day is not None and 0 <= (asked - day).days <= STALE_DAYS and contains_answer(text, golds):
+            return rank
+    return None
 
 
 def hit_ranks(
@@ -129,6 +146,7 @@ class EvalResult:
     n: int = 0
     chunk_hits: dict[int, int] = field(default_factory=lambda: {k: 0 for k in KS})
     article_hits: dict[int, int] = field(default_factory=lambda: {k: 0 for k in KS})
+    fresh_hits: dict[int, int] = field(default_factory=lambda: {k: 0 for k in KS})
     reciprocal_ranks: float = 0.0
     recall_hits: int = 0
     f1_total: float = 0.0
@@ -142,10 +160,11 @@ class EvalResult:
     answer_ms: list[float] = field(default_factory=list)
     scored: list[tuple[float | None, bool]] = field(default_factory=list)  # (confidence, hit) per answered question
 
-    def add_ranks(self, first_hit: int | None, article_hit: int | None) -> None:
+    def add_ranks(self, first_hit: int | None, article_hit: int | None, fresh_hit: int | None = None) -> None:
         for k in KS:
             self.chunk_hits[k] += int(first_hit is not None and first_hit <= k)
             self.article_hits[k] += int(article_hit is not None and article_hit <= k)
+            self.fresh_hits[k] += int(fresh_hit is not None and fresh_hit <= k)
         self.reciprocal_ranks += 1.0 / first_hit if first_hit else 0.0
 
     def add_prediction(self, prediction: str, golds: list[str], *, stale: bool, confidence: float | None = None) -> bool:
@@ -165,6 +184,7 @@ class EvalResult:
             "questions": self.n,
             "chunk_answer_hit": {f"@{k}": round(v / n, 4) for k, v in self.chunk_hits.items()},
             "article_answer_hit": {f"@{k}": round(v / n, 4) for k, v in self.article_hits.items()},
+            "fresh_chunk_answer_hit": {f"@{k}": round(v / n, 4) for k, v in self.fresh_hits.items()},
             "mrr@10": round(self.reciprocal_ranks / n, 4),
             "answer_recall": round(self.recall_hits / n, 4),
             "answer_f1": round(self.f1_total / n, 4),
@@ -225,7 +245,8 @@ def evaluate(
         t0 = time.perf_counter()
         passages = desk.search(q["question"], 10, as_of=as_of)
         result.retrieval_ms.append((time.perf_counter() - t0) * 1000)
-        result.add_ranks(*hit_ranks(((p.article_id, p.text) for p in passages), golds, desk.store.article_text))
+        result.add_ranks(*hit_ranks(((p.article_id, p.text) for p in passages), golds, desk.store.article_text),
+                         fresh_hit_rank(((p.published, p.text) for p in passages), golds, as_of))
 
         t1 = time.perf_counter()
         answer = desk.ask(q["question"], as_of=as_of)

@@ -17,7 +17,7 @@ from assistant.index.embeddings import LocalMiniLM
 from assistant.models import Answer, Citation, Passage
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.baseline import baseline_eval, chunk_spans, naive_answer
-from benchmarks.evaluation import evaluate, is_stale
+from benchmarks.evaluation import evaluate, fresh_hit_rank, is_stale
 
 from .conftest import make_settings
 
@@ -130,6 +130,23 @@ def test_is_stale_boundaries() -> None:
     assert is_stale("2024-02-20", asked)  # 40 days
     assert not is_stale("2024-03-21", asked)  # 10 days
     assert not is_stale(None, asked) and not is_stale("not a date", asked)
+
+
+def test_fresh_hit_counts_only_a_current_story_that_holds_the_answer() -> None:
+    asked, golds = dt.date(2024, 3, 31), ["Maureen Baxter"]
+    won = "The jackpot was won by Maureen Baxter."
+    assert fresh_hit_rank([("2024-03-21", "Nothing here."), ("2024-03-30", won)], golds, asked) == 2
+    assert fresh_hit_rank([("2023-03-30", won)], golds, asked) is None  # the answer, a year old
+    assert fresh_hit_rank([("2024-04-02", won)], golds, asked) is None  # after the day asked
+    assert fresh_hit_rank([(None, won), (dt.date(2024, 3, 1), won)], golds, asked) == 2  # undated: cannot tell
+    assert fresh_hit_rank([], golds, asked) is None
+
+
+def test_baseline_reports_fresh_hits(tmp_path: Path) -> None:
+    """The harbour story holds its answer but is 40 days old on the day asked: a hit, not a fresh one."""
+    figures = baseline_eval(_write_articles(tmp_path / "a.jsonl.gz", ARTICLES), QUESTIONS[:2])
+    assert figures["chunk_answer_hit"]["@1"] == 1.0
+    assert figures["fresh_chunk_answer_hit"] == {"@1": 0.5, "@5": 0.5, "@10": 0.5}
 
 
 def _write_articles(path: Path, articles: list[dict[str, str]]) -> Path:
