@@ -22,7 +22,7 @@ from assistant.config import Settings
 from assistant.question import read_question
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import contains_answer, load_questions
-from benchmarks.train_scorer import fit_standardised, training_args, write_model
+from benchmarks.train_scorer import fit_standardised, logistic_body, training_args, write_model
 
 __all__ = ["main"]
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     w = _fit(groups)
     trained_on = {"answerable": len(groups), "sentences": int(sum(len(g[1]) for g in groups)),
                   "positives": int(sum(g[1].sum() for g in groups))}
-    write_model(args, dict(zip(FEATURES, w, strict=True)), trained_on, curve)
+    write_model(args, logistic_body(FEATURES, w), trained_on, curve)
     return 0
 
 

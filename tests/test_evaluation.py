@@ -226,3 +226,32 @@ def test_the_support_model_is_rebuilt_by_its_training_script(seed_dir: Path, tmp
     assert set(load_support().weights) == set(FEATURES)  # the shipped model scores every feature
     with pytest.raises(SystemExit):
         train_support.main(["--data-dir", str(seed_dir), "--questions", str(tmp_path / "questions-2024.jsonl")])
+
+
+def test_the_short_answer_scorer_is_rebuilt_by_its_training_script(seed_dir: Path, tmp_path: Path) -> None:
+    """benchmarks/train_scorer.py rebuilds short_answer.json (boosted trees) from an index and 2023-style
+    questions written for the sample story; the file it writes is one the answerer reads."""
+    pytest.importorskip("lightgbm")
+    from assistant.answering.candidates import FEATURES
+    from assistant.answering.short_answer import load_scorer
+    from benchmarks import train_scorer
+
+    questions = tmp_path / "questions-2023-sample.jsonl"
+    rows = [("How many settlements do Ukrainian forces control?", "74"),
+            ("Who is the commander-in-chief of Ukraine's armed forces?", "Oleksandr Syrskyi"),
+            ("How many strikes has Russia launched from the Kursk region?", "2,000"),
+            ("Which region did Ukrainian forces enter in August?", "Kursk"),
+            ("Who said Ukraine is not interested in occupying Russian territory?", "Heorhii Tykhyi")]
+    questions.write_text("\n".join(json.dumps({"id": str(i), "date": "2024-08-21", "question": q, "answers": [a]})
+                                   for i, (q, a) in enumerate(rows)))
+    out = tmp_path / "short_answer.json"
+    assert train_scorer.main(["--data-dir", str(seed_dir), "--questions", str(questions), "--out", str(out)]) == 0
+    model = json.loads(out.read_text())
+    assert model["features"] == list(FEATURES) and model["trained_on"]["typed_questions"] == len(rows)
+    # LightGBM stops adding trees when no split is left (here: a few hundred candidates, few positives)
+    assert model["trained_on"]["positives"] >= 3 and 1 <= len(model["trees"]["value"]) <= model["params"]["rounds"]
+    assert [row["threshold"] for row in model["cross_validated_5_fold"]][:2] == [0.0, 0.1]
+    scorer = load_scorer(out)
+    assert scorer.features == FEATURES and 0.0 < scorer.probability({"bias": 1.0}) < 0.5  # positives are rare
+    with pytest.raises(SystemExit):
+        train_scorer.main(["--data-dir", str(seed_dir), "--questions", str(tmp_path / "questions-2024.jsonl")])

@@ -51,6 +51,7 @@ FEATURES = (
     "bias", "type_match", "kind_number", "kind_date", "kind_quote", "kind_caps", "coverage_max", "coverage_mean",
     "near_terms", "stories", "mentions", "rank", "title", "recency", "undated", "length", "in_question",
     "org_cue", "name_cue", "place_cue", "first_mention", "multiword", "demonym", "person_name", "support",
+    "has_fuller", "alias_mentions",
 )
 MOSTLY_ASKED = 0.5  # a candidate with more than this share of its words in the question restates it
 _TYPE_KINDS = {"number": {"number"}, "date": {"date"}, "place": {"caps"}, "person": {"caps"}, "org": {"caps"},
@@ -160,7 +161,27 @@ def mine(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of:
         cand.features = _features(cand, info, q_terms, q_low, as_of)
         cand.features["support"] = max((support or {}).get((o.passage.article_id, o.start), 0.0)
                                        for o in cand.occurrences)
+    _link_aliases(found)
     return out
+
+
+def _link_aliases(found: dict[str, Candidate]) -> None:
+    """A name and its surname ("Simone Biles", "Biles") are one person seen two ways: the surname alone
+    learns that a fuller form is in the passages (the answer should name her in full, and it must occur
+    in the cited sentence, so the two stay separate candidates), the full name how often the surname is
+    mentioned on its own."""
+    fuller: dict[str, list[Candidate]] = {}
+    for cand in found.values():
+        if cand.kind == "caps" and " " in cand.key:
+            fuller.setdefault(cand.key.rsplit(" ", 1)[1], []).append(cand)
+    for cand in found.values():
+        cand.features["has_fuller"] = float(cand.kind == "caps" and cand.key in fuller)
+        cand.features["alias_mentions"] = 0.0
+    for surname, names in fuller.items():
+        short = found.get(surname)
+        if short is not None and short.kind == "caps":
+            for cand in names:
+                cand.features["alias_mentions"] = math.log1p(len(short.occurrences))
 
 
 def _cues(cand: Candidate, sentence: str, a: int, b: int) -> None:

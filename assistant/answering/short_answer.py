@@ -1,9 +1,10 @@
 """The short answer: the best-scoring candidate, when the question asks for a name, number, date or
 place and the scorer is confident enough.
 
-The scorer is a logistic regression over :data:`~assistant.answering.candidates.FEATURES`, trained on
+The scorer is gradient-boosted trees over :data:`~assistant.answering.candidates.FEATURES`, trained on
 RealTime QA 2023 questions only by ``benchmarks/train_scorer.py``, which writes ``short_answer.json``
-beside this module (weights, feature names, threshold, and the figures it was chosen by).
+beside this module (the trees, feature names, threshold, and the figures it was chosen by); they are
+read and evaluated with numpy (:mod:`.trees`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from assistant.answering.candidates import FEATURES, Candidate, Coverage, Support, could_answer, mine
-from assistant.answering.logistic import LogisticModel, load_logistic
+from assistant.answering.trees import TreeModel, load_trees
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
 
@@ -25,8 +26,8 @@ TYPED = frozenset({"number", "date", "place", "person", "org", "entity"})
 
 
 @cache
-def load_scorer(path: Path = MODEL_PATH) -> LogisticModel:
-    return load_logistic(path, FEATURES, "short-answer")
+def load_scorer(path: Path = MODEL_PATH) -> TreeModel:
+    return load_trees(path, FEATURES, "short-answer")
 
 
 @dataclass(frozen=True)
@@ -36,20 +37,18 @@ class ShortAnswer:
 
 
 def pick_short_answer(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of: dt.date,
-                      scorer: LogisticModel | None = None, support: Support | None = None) -> ShortAnswer | None:
+                      scorer: TreeModel | None = None, support: Support | None = None) -> ShortAnswer | None:
     """The best candidate for a question that asks for a typed answer, or None when the question asks
     for none (why, how, what did X say) or no candidate scores above the threshold."""
     if info.answer_type not in TYPED or not passages:
         return None
     scorer = scorer or load_scorer()
-    best: ShortAnswer | None = None
-    for cand in mine(info, passages, coverage, as_of, support):
-        if not could_answer(cand):
-            continue
-        p = scorer.probability(cand.features)
-        cand.score = p
-        if best is None or p > best.confidence:
-            best = ShortAnswer(cand, p)
-    if best is None or best.confidence < scorer.threshold:
+    cands = [c for c in mine(info, passages, coverage, as_of, support) if could_answer(c)]
+    if not cands:
         return None
-    return best
+    for cand, p in zip(cands, scorer.probabilities([c.features for c in cands]), strict=True):
+        cand.score = float(p)
+    best = max(cands, key=lambda c: c.score)  # the first of equals, as candidates are found
+    if best.score < scorer.threshold:
+        return None
+    return ShortAnswer(best, best.score)

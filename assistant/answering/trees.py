@@ -1,0 +1,105 @@
+"""A boosted-trees scorer read from JSON: gradient-boosted decision trees (as LightGBM trains them, for
+binary classification) evaluated with numpy, so answering needs no LightGBM.
+
+The file (written by a training script in ``benchmarks/``) holds the feature names, the threshold, the
+figures it was chosen by, and the trees as flat arrays: per node the feature it splits on (-1 at a
+leaf), the split value (a row goes left when its value is at most that), the left and right child,
+and the leaf value. A leaf's children are itself, so every row can take the same number of steps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import ConfigError
+
+__all__ = ["TreeModel", "load_trees", "flatten_lightgbm"]
+
+
+@dataclass(frozen=True)
+class TreeModel:
+    features: tuple[str, ...]
+    split_feature: np.ndarray  # (trees, nodes) int: -1 at a leaf
+    split_value: np.ndarray  # (trees, nodes) float
+    left: np.ndarray  # (trees, nodes) int
+    right: np.ndarray  # (trees, nodes) int
+    value: np.ndarray  # (trees, nodes) float: a leaf's output, 0 elsewhere
+    depth: int
+    threshold: float
+
+    def probabilities(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
+        """The model's probability for each row of features (by name; a missing one counts 0)."""
+        x = np.asarray([[r.get(name, 0.0) for name in self.features] for r in rows], dtype=np.float64)
+        if not len(x):
+            return np.zeros(0)
+        trees = np.arange(self.split_feature.shape[0])[:, None]
+        row_index = np.arange(len(x))[None, :]
+        node = np.zeros((self.split_feature.shape[0], len(x)), dtype=np.int64)
+        for _ in range(self.depth):
+            feature = self.split_feature[trees, node]
+            values = x[row_index, np.maximum(feature, 0)]
+            step = np.where(values <= self.split_value[trees, node], self.left[trees, node], self.right[trees, node])
+            node = np.where(feature < 0, node, step)
+        z = self.value[trees, node].sum(axis=0)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))  # type: ignore[no-any-return]
+
+    def probability(self, values: dict[str, float]) -> float:
+        return float(self.probabilities([values])[0])
+
+
+def flatten_lightgbm(dump: dict) -> dict[str, list[list[float]] | int]:  # type: ignore[type-arg]
+    """LightGBM's ``Booster.dump_model()`` as the flat arrays this module reads (one list per tree)."""
+    arrays: dict[str, list[list[float]]] = {k: [] for k in ("split_feature", "split_value", "left", "right", "value")}
+    depth = 0
+    for tree in dump["tree_info"]:
+        rows: dict[str, list[float]] = {k: [] for k in arrays}
+
+        def add(node: dict, level: int) -> int:  # type: ignore[type-arg]
+            nonlocal depth
+            depth = max(depth, level)
+            i = len(rows["value"])
+            for k in rows:
+                rows[k].append(0)
+            if "leaf_value" in node or "split_feature" not in node:
+                rows["split_feature"][i], rows["left"][i], rows["right"][i] = -1, i, i
+                rows["value"][i] = float(node.get("leaf_value", 0.0))
+                return i
+            if node.get("decision_type", "<=") != "<=":
+                raise ValueError(f"unsupported split {node.get('decision_type')!r}")
+            rows["split_feature"][i], rows["split_value"][i] = int(node["split_feature"]), float(node["threshold"])
+            rows["left"][i] = add(node["left_child"], level + 1)
+            rows["right"][i] = add(node["right_child"], level + 1)
+            return i
+
+        add(tree["tree_structure"], 0)
+        for k in arrays:
+            arrays[k].append(rows[k])
+    return {**arrays, "depth": depth}
+
+
+def load_trees(path: Path, features: tuple[str, ...], what: str) -> TreeModel:
+    """The model in ``path``; a missing or broken file, or one for other features, is a
+    :class:`ConfigError` naming ``what`` it is."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != features:
+            raise ValueError("it was trained on other features")
+        trees = data["trees"]
+        width = max(len(t) for t in trees["value"])
+
+        def padded(key: str, dtype: type) -> np.ndarray:
+            out = np.zeros((len(trees[key]), width), dtype=dtype)
+            for i, row in enumerate(trees[key]):
+                out[i, : len(row)] = row
+            return out
+
+        return TreeModel(features, padded("split_feature", np.int64), padded("split_value", np.float64),
+                         padded("left", np.int64), padded("right", np.int64), padded("value", np.float64),
+                         int(trees["depth"]), float(data["threshold"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"the {what} model {path} is missing or broken ({exc}); reinstall newsdesk") from exc
