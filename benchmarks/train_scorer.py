@@ -158,7 +158,7 @@ def _curve(top: list[tuple[float, float]]) -> list[dict[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = training_args(__doc__, argv, threshold=0.15, out=MODEL_PATH)
+    args = training_args(__doc__, argv, threshold=0.1, out=MODEL_PATH)
     desk = open_newsdesk(Settings(data_dir=args.data_dir))
     groups = [g for g in (_question_rows(desk, q) for q in load_questions(args.questions, args.limit)) if g]
     held = _curve(_cross_validated(groups))

@@ -172,7 +172,7 @@ def _link_aliases(found: dict[str, Candidate]) -> None:
     mentioned on its own."""
     fuller: dict[str, list[Candidate]] = {}
     for cand in found.values():
-        if cand.kind == "caps" and " " in cand.key:
+        if _full_name(cand):
             fuller.setdefault(cand.key.rsplit(" ", 1)[1], []).append(cand)
     for cand in found.values():
         cand.features["has_fuller"] = float(cand.kind == "caps" and cand.key in fuller)
@@ -182,6 +182,12 @@ def _link_aliases(found: dict[str, Candidate]) -> None:
         if short is not None and short.kind == "caps":
             for cand in names:
                 cand.features["alias_mentions"] = math.log1p(len(short.occurrences))
+
+
+def _full_name(cand: Candidate) -> bool:
+    """A name of several words ("Simone Biles", "Kansas City Chiefs", "Bank of England"), not a pair
+    ("Russia and Ukraine")."""
+    return cand.kind == "caps" and " " in cand.key and not re.search(r"\s(?:and|&)\s", cand.text)
 
 
 def _cues(cand: Candidate, sentence: str, a: int, b: int) -> None:
