@@ -23,8 +23,8 @@ __all__ = ["baseline_eval", "chunk_spans", "naive_answer", "read_articles"]
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
 TOP_K = 10
-SUMMARY_KEYS = ("questions", "chunk_answer_hit", "article_answer_hit", "fresh_chunk_answer_hit", "mrr@10", "answer_recall", "answer_f1",
-                "mean_answer_words", "stale_rate", "stale_answered")
+SUMMARY_KEYS = ("questions", "chunk_answer_hit", "article_answer_hit", "fresh_chunk_answer_hit", "mrr@10", "answer_recall",
+                "answer_f1", "mean_answer_words", "stale_rate", "stale_answered")
 
 
 def read_articles(path: Path) -> Iterator[dict[str, Any]]:

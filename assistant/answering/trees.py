@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,34 +53,37 @@ class TreeModel:
         return float(self.probabilities([values])[0])
 
 
-def flatten_lightgbm(dump: dict) -> dict[str, list[list[float]] | int]:  # type: ignore[type-arg]
+_ARRAYS = ("split_feature", "split_value", "left", "right", "value")
+
+
+def flatten_lightgbm(dump: dict[str, Any]) -> dict[str, Any]:
     """LightGBM's ``Booster.dump_model()`` as the flat arrays this module reads (one list per tree)."""
-    arrays: dict[str, list[list[float]]] = {k: [] for k in ("split_feature", "split_value", "left", "right", "value")}
+    arrays: dict[str, list[list[float]]] = {k: [] for k in _ARRAYS}
     depth = 0
     for tree in dump["tree_info"]:
-        rows: dict[str, list[float]] = {k: [] for k in arrays}
-
-        def add(node: dict, level: int) -> int:  # type: ignore[type-arg]
-            nonlocal depth
-            depth = max(depth, level)
-            i = len(rows["value"])
-            for k in rows:
-                rows[k].append(0)
-            if "leaf_value" in node or "split_feature" not in node:
-                rows["split_feature"][i], rows["left"][i], rows["right"][i] = -1, i, i
-                rows["value"][i] = float(node.get("leaf_value", 0.0))
-                return i
-            if node.get("decision_type", "<=") != "<=":
-                raise ValueError(f"unsupported split {node.get('decision_type')!r}")
-            rows["split_feature"][i], rows["split_value"][i] = int(node["split_feature"]), float(node["threshold"])
-            rows["left"][i] = add(node["left_child"], level + 1)
-            rows["right"][i] = add(node["right_child"], level + 1)
-            return i
-
-        add(tree["tree_structure"], 0)
-        for k in arrays:
+        rows: dict[str, list[float]] = {k: [] for k in _ARRAYS}
+        depth = max(depth, _add_node(rows, tree["tree_structure"], 0))
+        for k in _ARRAYS:
             arrays[k].append(rows[k])
     return {**arrays, "depth": depth}
+
+
+def _add_node(rows: dict[str, list[float]], node: dict[str, Any], level: int) -> int:
+    """Append ``node`` and what is below it to ``rows``; returns the depth of its deepest leaf."""
+    i = len(rows["value"])
+    for k in _ARRAYS:
+        rows[k].append(0)
+    if "split_feature" not in node:  # a leaf (or a tree that never split)
+        rows["split_feature"][i], rows["left"][i], rows["right"][i] = -1, i, i
+        rows["value"][i] = float(node.get("leaf_value", 0.0))
+        return level
+    if node.get("decision_type", "<=") != "<=":
+        raise ValueError(f"unsupported split {node.get('decision_type')!r}")
+    rows["split_feature"][i], rows["split_value"][i] = int(node["split_feature"]), float(node["threshold"])
+    rows["left"][i] = len(rows["value"])
+    deepest = _add_node(rows, node["left_child"], level + 1)
+    rows["right"][i] = len(rows["value"])
+    return max(deepest, _add_node(rows, node["right_child"], level + 1))
 
 
 def load_trees(path: Path, features: tuple[str, ...], what: str) -> TreeModel:
@@ -93,7 +97,7 @@ def load_trees(path: Path, features: tuple[str, ...], what: str) -> TreeModel:
         width = max(len(t) for t in trees["value"])
 
         def padded(key: str, dtype: type) -> np.ndarray:
-            out = np.zeros((len(trees[key]), width), dtype=dtype)
+            out: np.ndarray = np.zeros((len(trees[key]), width), dtype=dtype)
             for i, row in enumerate(trees[key]):
                 out[i, : len(row)] = row
             return out
