@@ -203,20 +203,26 @@ def test_cli_eval_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[st
     }
 
 
+def _sample_questions(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
+    """2023-style questions (question, gold answer) about the sample story, for the training scripts."""
+    questions = tmp_path / "questions-2023-sample.jsonl"
+    questions.write_text("\n".join(json.dumps({"id": str(i), "date": "2024-08-21", "question": q, "answers": [a]})
+                                   for i, (q, a) in enumerate(rows)))
+    return questions
+
+
 def test_the_support_model_is_rebuilt_by_its_training_script(seed_dir: Path, tmp_path: Path) -> None:
     """benchmarks/train_support.py rebuilds support.json from an index and 2023-style questions (here the
     sample story and questions written for it: evaluation data never enters the project)."""
     from assistant.answering.support import FEATURES, load_support
     from benchmarks import train_support
 
-    questions = tmp_path / "questions-2023-sample.jsonl"
-    rows = [("How many settlements do Ukrainian forces control?", "74"),
-            ("Who is the commander-in-chief of Ukraine's armed forces?", "Oleksandr Syrskyi"),
-            ("What did Tykhyi say about occupation?", "not interested"),
-            ("How many strikes has Russia launched from the Kursk region?", "2,000"),
-            ("Did Russia share intelligence with Iran?", "no such answer")]
-    questions.write_text("\n".join(json.dumps({"id": str(i), "date": "2024-08-21", "question": q, "answers": [a]})
-                                   for i, (q, a) in enumerate(rows)))
+    questions = _sample_questions(tmp_path, [
+        ("How many settlements do Ukrainian forces control?", "74"),
+        ("Who is the commander-in-chief of Ukraine's armed forces?", "Oleksandr Syrskyi"),
+        ("What did Tykhyi say about occupation?", "not interested"),
+        ("How many strikes has Russia launched from the Kursk region?", "2,000"),
+        ("Did Russia share intelligence with Iran?", "no such answer")])
     out = tmp_path / "support.json"
     assert train_support.main(["--data-dir", str(seed_dir), "--questions", str(questions), "--out", str(out)]) == 0
     model = json.loads(out.read_text())
@@ -236,14 +242,12 @@ def test_the_short_answer_scorer_is_rebuilt_by_its_training_script(seed_dir: Pat
     from assistant.answering.short_answer import load_scorer
     from benchmarks import train_scorer
 
-    questions = tmp_path / "questions-2023-sample.jsonl"
     rows = [("How many settlements do Ukrainian forces control?", "74"),
             ("Who is the commander-in-chief of Ukraine's armed forces?", "Oleksandr Syrskyi"),
             ("How many strikes has Russia launched from the Kursk region?", "2,000"),
             ("Which region did Ukrainian forces enter in August?", "Kursk"),
             ("Who said Ukraine is not interested in occupying Russian territory?", "Heorhii Tykhyi")]
-    questions.write_text("\n".join(json.dumps({"id": str(i), "date": "2024-08-21", "question": q, "answers": [a]})
-                                   for i, (q, a) in enumerate(rows)))
+    questions = _sample_questions(tmp_path, rows)
     out = tmp_path / "short_answer.json"
     assert train_scorer.main(["--data-dir", str(seed_dir), "--questions", str(questions), "--out", str(out)]) == 0
     model = json.loads(out.read_text())
