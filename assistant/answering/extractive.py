@@ -154,7 +154,7 @@ class ExtractiveAnswerer:
         support = {(c.passage.article_id, c.start): c.score for c in cands}
         short = pick_short_answer(info, passages, self.coverage_for(info), as_of, support=support)
         if short is not None:
-            return self._compose_short(short)
+            return self._compose_short(short, best)
         chosen = [best]
         for c in cands[1:]:
             if len(chosen) >= self.max_sentences:
@@ -168,12 +168,19 @@ class ExtractiveAnswerer:
         composed.confidence = best.score
         return composed
 
-    def _compose_short(self, short: ShortAnswer) -> Draft:
-        """"74 settlements. According to OUTLET (DATE), “HEADLINE”: the sentence that says so [1]"."""
+    def _compose_short(self, short: ShortAnswer, best: _Candidate) -> Draft:
+        """"74 settlements. According to OUTLET (DATE), “HEADLINE”: the sentence that says so [1]", then
+        the sentence most likely to answer (``best``) when it is another one and the answer stays within
+        WORD_BUDGET: when the short answer is wrong, the right one is often there."""
         occ = short.candidate.best
-        citation = citation_for(1, occ.passage, occ.sentence)
-        text = f"{short.candidate.text}. {_attribution(occ.passage, None)} {occ.sentence} [1]"
-        return Draft(text, [citation], short_answer=short.candidate.text, confidence=short.confidence)
+        chosen = [_Candidate(occ.passage_rank, occ.passage, occ.start, occ.end, occ.sentence, short.confidence, 0.0)]
+        if not _overlaps(best, chosen):
+            chosen.append(best)
+        composed = self._compose(chosen, lead=None)
+        if len(chosen) > 1 and len(composed.text.split()) > WORD_BUDGET:
+            composed = self._compose(chosen[:1], lead=None)
+        return Draft(f"{short.candidate.text}. {composed.text}", composed.citations, short_answer=short.candidate.text,
+                     confidence=short.confidence)
 
     def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> Draft | None:
         assert info.speaker is not None
