@@ -152,7 +152,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise NotFoundError(f"{path}: no such file")
     check_data_dir(settings.data_dir)
     _print_json(run_eval(settings, args.articles, args.questions, limit=args.limit, predictions=args.predictions,
-                         field_map=_parse_map(args.map), progress=_progress(), baseline=args.baseline))
+                         field_map=_parse_map(args.map), progress=False if args.no_progress else _progress(),
+                         baseline=args.baseline))
     return 0
 
 

@@ -103,6 +103,8 @@ def _add_measures(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--baseline", action="store_true",
                    help="also score a naive pipeline (plain BM25 over 1,000-character chunks, first two sentences of "
                    "the top chunk as the answer) on the same articles and questions, and the differences")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (on a terminal) or progress lines (in a log, every 30 s)")
 
     p = sub.add_parser("bench", help="benchmarks that print JSON figures",
                        description="Benchmarks. 'ingest': pipeline vs raw embedder vs a naive LangChain pipeline on "

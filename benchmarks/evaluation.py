@@ -233,28 +233,44 @@ def _prediction_line(q: dict[str, Any], answer: Answer) -> str:
 
 
 def evaluate(
-    desk: Newsdesk, questions: list[dict[str, Any]], predictions: TextIO | None = None, progress: bool = False
+    desk: Newsdesk, questions: list[dict[str, Any]], predictions: TextIO | None = None,
+    progress: bool | Literal["lines"] = False,
 ) -> EvalResult:
-    """Ask every question with its own date as the reference date and score the results."""
+    """Ask every question with its own date as the reference date and score the results; ``progress``:
+    True draws a bar (for a terminal), "lines" prints a plain line now and then (for a log)."""
     from tqdm import tqdm
 
-    result = EvalResult()
-    for q in tqdm(questions, desc="eval", unit="q", disable=not progress):
-        as_of = dt.date.fromisoformat(q["date"])
-        golds = [g for g in q.get("answers", []) if g]
-        t0 = time.perf_counter()
-        passages = desk.search(q["question"], 10, as_of=as_of)
-        result.retrieval_ms.append((time.perf_counter() - t0) * 1000)
-        result.add_ranks(*hit_ranks(((p.article_id, p.text) for p in passages), golds, desk.store.article_text),
-                         fresh_hit_rank(((p.published, p.text) for p in passages), golds, as_of))
+    from ingest.progress import PROGRESS_LINE_EVERY_S, ProgressLines
 
-        t1 = time.perf_counter()
-        answer = desk.ask(q["question"], as_of=as_of)
-        result.answer_ms.append((time.perf_counter() - t1) * 1000)
-        _score_answer(result, desk, answer, golds, as_of)
-        if predictions is not None:
-            predictions.write(_prediction_line(q, answer))
+    bar: tqdm | ProgressLines = (
+        ProgressLines(len(questions), None, PROGRESS_LINE_EVERY_S, label="eval", unit="questions")
+        if progress == "lines" else tqdm(total=len(questions), desc="eval", unit="q", disable=not progress))
+    result = EvalResult()
+    try:
+        for q in questions:
+            _evaluate_one(desk, q, result, predictions)
+            bar.update(1)
+    finally:
+        bar.close()
     return result
+
+
+def _evaluate_one(desk: Newsdesk, q: dict[str, Any], result: EvalResult, predictions: TextIO | None) -> None:
+    """Search and ask one question, timing both, and fold it into ``result``."""
+    as_of = dt.date.fromisoformat(q["date"])
+    golds = [g for g in q.get("answers", []) if g]
+    t0 = time.perf_counter()
+    passages = desk.search(q["question"], 10, as_of=as_of)
+    result.retrieval_ms.append((time.perf_counter() - t0) * 1000)
+    result.add_ranks(*hit_ranks(((p.article_id, p.text) for p in passages), golds, desk.store.article_text),
+                     fresh_hit_rank(((p.published, p.text) for p in passages), golds, as_of))
+
+    t1 = time.perf_counter()
+    answer = desk.ask(q["question"], as_of=as_of)
+    result.answer_ms.append((time.perf_counter() - t1) * 1000)
+    _score_answer(result, desk, answer, golds, as_of)
+    if predictions is not None:
+        predictions.write(_prediction_line(q, answer))
 
 
 def run_eval(
@@ -269,7 +285,7 @@ def run_eval(
     report = desk.ingest([articles], field_map=field_map, progress=progress)
     questions = list(load_questions(questions_file, limit))
     with predictions.open("w", encoding="utf-8") as out:
-        result = evaluate(desk, questions, out, progress=progress is True)
+        result = evaluate(desk, questions, out, progress=progress)
     figures: dict[str, Any] = {
         "articles_file": str(articles), "questions_file": str(questions_file), "mode": desk.mode,
         "index": {"articles": desk.stats()["articles"], "chunks": desk.chunk_count(),

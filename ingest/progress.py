@@ -1,4 +1,4 @@
-"""Ingest progress: a bar on a terminal, or a plain line now and then in a log."""
+"""Progress of long work (ingest, eval): a bar on a terminal, or a plain line now and then in a log."""
 
 from __future__ import annotations
 
@@ -25,13 +25,16 @@ def tick(bar: tqdm | ProgressLines | None, report: IngestReport) -> None:
 
 class ProgressLines:
     """Progress for a log, not a terminal (cron, ``> ingest.log``): a plain line every ``every_s``
-    seconds and one at the end, instead of a bar redrawn with carriage returns."""
+    seconds and one at the end, instead of a bar redrawn with carriage returns. With an ingest
+    ``report`` the line counts articles read, chunks and failures; else ``unit`` done ("eval: 120/1,488
+    questions, ...")."""
 
-    def __init__(self, total: int | None, report: IngestReport, every_s: float | None = None,
-                 stream: TextIO | None = None) -> None:
+    def __init__(self, total: int | None, report: IngestReport | None, every_s: float | None = None,
+                 stream: TextIO | None = None, *, label: str = "ingest", unit: str = "articles") -> None:
         self.n = 0
         self.total = total
         self.report = report
+        self.label, self.unit = label, unit
         self.every_s = PROGRESS_LINE_EVERY_S if every_s is None else every_s
         self.stream = stream or sys.stderr
         self.started = self.last = time.monotonic()
@@ -56,9 +59,10 @@ class ProgressLines:
         left = ""
         if not done and self.total and rate > 0 and self.n < self.total:
             left = f", about {duration((self.total - self.n) / rate)} left"
-        r = self.report
-        print(f"ingest: {self.n:,}{of} articles read, {r.chunks:,} chunks, {len(r.failed)} failed, "
-              f"{rate:.1f} articles/s, {duration(elapsed)} elapsed{left}", file=self.stream, flush=True)
+        what = f"{self.label}: {self.n:,}{of} {self.unit}"
+        if self.report is not None:
+            what += f" read, {self.report.chunks:,} chunks, {len(self.report.failed)} failed"
+        print(f"{what}, {rate:.1f} {self.unit}/s, {duration(elapsed)} elapsed{left}", file=self.stream, flush=True)
 
 
 def duration(seconds: float) -> str:

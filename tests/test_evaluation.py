@@ -203,6 +203,23 @@ def test_cli_eval_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[st
     }
 
 
+def test_cli_eval_into_a_log_prints_plain_progress_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a terminal: the questions asked so far as plain lines (one at the end at least), no bar;
+    --no-progress: none."""
+    articles = _write_articles(tmp_path / "a.jsonl.gz", ARTICLES)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
+    capsys.readouterr()
+    args = ["--data-dir", str(tmp_path / "d"), "eval", "--articles", str(articles), "--questions", str(questions),
+            "--predictions", str(tmp_path / "p.jsonl")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("eval: ")]
+    assert lines and lines[-1].startswith("eval: 3/3 questions, ") and "\r" not in err
+    assert main([*args, "--no-progress"]) == 0
+    assert "eval: " not in capsys.readouterr().err
+
+
 def _sample_questions(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
     """2023-style questions (question, gold answer) about the sample story, for the training scripts."""
     questions = tmp_path / "questions-2023-sample.jsonl"
