@@ -50,6 +50,20 @@ def test_a_model_for_other_features_or_a_broken_file_is_one_clear_error(tmp_path
     path = _model_file(tmp_path, booster, ("a", "b"))
     with pytest.raises(ConfigError, match="short-answer model .* other features"):
         load_trees(path, ("a", "c"), "short-answer")
+    good = json.loads(path.read_text())
+    for damage in ("child", "depth", "short"):
+        data = json.loads(json.dumps(good))
+        trees = data["trees"]
+        if damage == "child":  # a split pointing past its tree
+            t = next(i for i, row in enumerate(trees["split_feature"]) if row[0] >= 0)
+            trees["left"][t][0] = 99
+        elif damage == "depth":
+            trees["depth"] = 0
+        else:
+            trees["value"][0] = trees["value"][0][:-1]
+        path.write_text(json.dumps(data))
+        with pytest.raises(ConfigError, match="missing or broken"):
+            load_trees(path, ("a", "b"), "short-answer")
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="missing or broken"):
         load_trees(path, ("a", "b"), "short-answer")

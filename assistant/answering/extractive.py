@@ -170,8 +170,9 @@ class ExtractiveAnswerer:
 
     def _compose_short(self, short: ShortAnswer, best: _Candidate) -> Draft:
         """"74 settlements. According to OUTLET (DATE), “HEADLINE”: the sentence that says so [1]", then
-        the sentence most likely to answer (``best``) when it is another one and the answer stays within
-        WORD_BUDGET: when the short answer is wrong, the right one is often there."""
+        the sentence most likely to answer (``best``) when it is another one and the attributed sentences
+        stay within WORD_BUDGET, as in a general answer: when the short answer is wrong, the right one is
+        often there."""
         occ = short.candidate.best
         chosen = [_Candidate(occ.passage_rank, occ.passage, occ.start, occ.end, occ.sentence, short.confidence, 0.0)]
         if not _overlaps(best, chosen):

@@ -77,8 +77,9 @@ def _add_node(rows: dict[str, list[float]], node: dict[str, Any], level: int) ->
         rows["split_feature"][i], rows["left"][i], rows["right"][i] = -1, i, i
         rows["value"][i] = float(node.get("leaf_value", 0.0))
         return level
-    if node.get("decision_type", "<=") != "<=":
-        raise ValueError(f"unsupported split {node.get('decision_type')!r}")
+    if node.get("decision_type", "<=") != "<=" or node.get("missing_type", "None") != "None":
+        # a categorical split, or one that sends missing values its own way: our features are never missing
+        raise ValueError(f"unsupported split {node.get('decision_type')!r}, missing {node.get('missing_type')!r}")
     rows["split_feature"][i], rows["split_value"][i] = int(node["split_feature"]), float(node["threshold"])
     rows["left"][i] = len(rows["value"])
     deepest = _add_node(rows, node["left_child"], level + 1)
@@ -93,17 +94,46 @@ def load_trees(path: Path, features: tuple[str, ...], what: str) -> TreeModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != features:
             raise ValueError("it was trained on other features")
-        trees = data["trees"]
-        width = max(len(t) for t in trees["value"])
-
-        def padded(key: str, dtype: type) -> np.ndarray:
-            out: np.ndarray = np.zeros((len(trees[key]), width), dtype=dtype)
-            for i, row in enumerate(trees[key]):
-                out[i, : len(row)] = row
-            return out
-
-        return TreeModel(features, padded("split_feature", np.int64), padded("split_value", np.float64),
-                         padded("left", np.int64), padded("right", np.int64), padded("value", np.float64),
-                         int(trees["depth"]), float(data["threshold"]))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        model = _model(features, data["trees"], float(data["threshold"]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise ConfigError(f"the {what} model {path} is missing or broken ({exc}); reinstall newsdesk") from exc
+    return model
+
+
+def _model(features: tuple[str, ...], trees: dict[str, Any], threshold: float) -> TreeModel:
+    """The arrays of ``trees`` padded to one width, checked: every tree in every array, each split on a
+    known feature, each child a node of its tree, and every row reaching a leaf in ``depth`` steps."""
+    sizes = [len(t) for t in trees["value"]]
+    if not sizes or any([len(t) for t in trees[k]] != sizes for k in _ARRAYS):
+        raise ValueError("its tree arrays disagree")
+    width = max(sizes)
+
+    def padded(key: str, dtype: type) -> np.ndarray:
+        out: np.ndarray = np.zeros((len(sizes), width), dtype=dtype)
+        for i, row in enumerate(trees[key]):
+            out[i, : len(row)] = row
+        return out
+
+    model = TreeModel(features, padded("split_feature", np.int64), padded("split_value", np.float64),
+                      padded("left", np.int64), padded("right", np.int64), padded("value", np.float64),
+                      int(trees["depth"]), threshold)
+    for t in range(len(sizes)):
+        _check_tree([int(v) for v in trees["split_feature"][t]], [int(v) for v in trees["left"][t]],
+                    [int(v) for v in trees["right"][t]], len(features), model.depth)
+    return model
+
+
+def _check_tree(feature: list[int], left: list[int], right: list[int], n_features: int, depth: int) -> None:
+    """One tree's nodes are well formed: a split names a known feature and points forward to nodes of the
+    tree (so there is no cycle), a leaf to itself, and no leaf is deeper than ``depth``."""
+    level = [0] * len(feature)
+    for i, f in enumerate(feature):
+        if f < 0:
+            if left[i] != i or right[i] != i:
+                raise ValueError("a leaf that points elsewhere")
+            if level[i] > depth:
+                raise ValueError(f"a tree is deeper than its depth {depth}")
+            continue
+        if f >= n_features or not (i < left[i] < len(feature) and i < right[i] < len(feature)):
+            raise ValueError("a split or child is out of range")
+        level[left[i]] = level[right[i]] = level[i] + 1
