@@ -161,10 +161,7 @@ class ExtractiveAnswerer:
                 break
             if c.score >= max(0.85 * best.score, threshold) and not _overlaps(c, chosen):
                 chosen.append(c)
-        composed = self._compose(chosen, lead=None)
-        while len(chosen) > 1 and len(composed.text.split()) > WORD_BUDGET:
-            chosen.pop()
-            composed = self._compose(chosen, lead=None)
+        composed = self._compose_within_budget(chosen)
         composed.confidence = best.score
         return composed
 
@@ -177,11 +174,18 @@ class ExtractiveAnswerer:
         chosen = [_Candidate(occ.passage_rank, occ.passage, occ.start, occ.end, occ.sentence, short.confidence, 0.0)]
         if not _overlaps(best, chosen):
             chosen.append(best)
-        composed = self._compose(chosen, lead=None)
-        if len(chosen) > 1 and len(composed.text.split()) > WORD_BUDGET:
-            composed = self._compose(chosen[:1], lead=None)
+        composed = self._compose_within_budget(chosen)
         return Draft(f"{short.candidate.text}. {composed.text}", composed.citations, short_answer=short.candidate.text,
                      confidence=short.confidence)
+
+    def _compose_within_budget(self, chosen: list[_Candidate]) -> Draft:
+        """The attributed sentences, the last ones dropped while the answer has more than WORD_BUDGET words
+        (the first always stays)."""
+        composed = self._compose(chosen, lead=None)
+        while len(chosen) > 1 and len(composed.text.split()) > WORD_BUDGET:
+            chosen = chosen[:-1]
+            composed = self._compose(chosen, lead=None)
+        return composed
 
     def _answer_say(self, info: QuestionInfo, passages: list[Passage]) -> Draft | None:
         assert info.speaker is not None
