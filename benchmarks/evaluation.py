@@ -238,13 +238,9 @@ def evaluate(
 ) -> EvalResult:
     """Ask every question with its own date as the reference date and score the results; ``progress``:
     True draws a bar (for a terminal), "lines" prints a plain line now and then (for a log)."""
-    from tqdm import tqdm
+    from ingest.progress import progress_bar
 
-    from ingest.progress import PROGRESS_LINE_EVERY_S, ProgressLines
-
-    bar: tqdm | ProgressLines = (
-        ProgressLines(len(questions), None, PROGRESS_LINE_EVERY_S, label="eval", unit="questions")
-        if progress == "lines" else tqdm(total=len(questions), desc="eval", unit="q", disable=not progress))
+    bar = progress_bar(progress, len(questions), label="eval", unit="questions")
     result = EvalResult()
     try:
         for q in questions:

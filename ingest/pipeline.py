@@ -26,7 +26,7 @@ from ingest.chunking import chunk_article
 from ingest.documents import doc_to_article
 from ingest.fetch import fetch_url, is_url
 from ingest.parallel import ingest_in_workers
-from ingest.progress import PROGRESS_LINE_EVERY_S, ProgressLines, tick
+from ingest.progress import PROGRESS_LINE_EVERY_S, ProgressLines, progress_bar, tick
 from ingest.quotes import RULES, extract_quotes
 from ingest.report import IngestReport
 from ingest.sources import FieldMap, RawDoc, estimate_records, iter_files, read_path
@@ -135,11 +135,8 @@ def ingest_paths(
     files: list[Path | str] = [*iter_files([p for p in local if p.exists()]), *urls]
     store.requote(RULES, extract_quotes, progress=progress is True)  # a collection built under older rules
     total = sum(estimate_records(f) if isinstance(f, Path) else 1 for f in files) if progress else None
-    bar: tqdm | ProgressLines
-    if progress == "lines":
-        bar = ProgressLines(total, report, PROGRESS_LINE_EVERY_S)  # read here, so a test can shorten it
-    else:
-        bar = tqdm(total=total, unit="article", desc="ingest", disable=not progress, dynamic_ncols=True)
+    bar = progress_bar(progress, total, label="ingest", unit="articles", report=report,
+                       every_s=PROGRESS_LINE_EVERY_S)  # read here, so a test can shorten it
     try:
         docs = _docs_from_files(files, field_map, report, bar, settings)
         if workers > 1:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from tqdm import tqdm
 
 from ingest.report import IngestReport
 
-__all__ = ["tick", "ProgressLines", "duration", "PROGRESS_LINE_EVERY_S"]
+__all__ = ["tick", "ProgressLines", "progress_bar", "duration", "PROGRESS_LINE_EVERY_S"]
 
 PROGRESS_LINE_EVERY_S = 30.0
 
@@ -63,6 +63,15 @@ class ProgressLines:
         if self.report is not None:
             what += f" read, {self.report.chunks:,} chunks, {len(self.report.failed)} failed"
         print(f"{what}, {rate:.1f} {self.unit}/s, {duration(elapsed)} elapsed{left}", file=self.stream, flush=True)
+
+
+def progress_bar(progress: bool | Literal["lines"], total: int | None, *, label: str, unit: str,
+                 report: IngestReport | None = None, every_s: float | None = None) -> tqdm | ProgressLines:
+    """``progress``: True a bar (a terminal), "lines" a plain line every ``every_s`` seconds (a log),
+    False nothing (a disabled bar)."""
+    if progress == "lines":
+        return ProgressLines(total, report, every_s, label=label, unit=unit)
+    return tqdm(total=total, desc=label, unit=unit.rstrip("s"), disable=not progress, dynamic_ncols=True)
 
 
 def duration(seconds: float) -> str:
