@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -109,17 +109,20 @@ def _retrieve(index: Any, question: str, n_chunks: int) -> list[int]:
     return [int(i) for i in top if scores[i] > 0]
 
 
-def baseline_eval(articles_path: Path, questions: list[dict[str, Any]], *, progress: bool = False) -> dict[str, Any]:
+def baseline_eval(articles_path: Path, questions: list[dict[str, Any]], *,
+                  progress: bool | Literal["lines"] = False) -> dict[str, Any]:
     """Score the naive pipeline on ``questions`` (already filtered, as for ``evaluate``) with the same
-    figures as newsdesk where they apply; the stale share counts the top chunk's article date."""
-    from tqdm import tqdm
+    figures as newsdesk where they apply; the stale share counts the top chunk's article date.
+    ``progress`` as for ``evaluate``: a bar, plain lines (for a log), or nothing."""
+    from ingest.progress import progress_bar
 
     t0 = time.perf_counter()
     corpus = _load(articles_path)
-    index = _build(corpus, progress) if corpus.spans else None
+    index = _build(corpus, progress is True) if corpus.spans else None
     index_s = time.perf_counter() - t0
     result = EvalResult()
-    for q in tqdm(questions, desc="baseline", unit="q", disable=not progress):
+    bar = progress_bar(progress, len(questions), label="baseline", unit="questions")
+    for q in questions:
         asked = dt.date.fromisoformat(q["date"])
         golds = [g for g in q.get("answers", []) if g]
         t1 = time.perf_counter()
@@ -133,6 +136,8 @@ def baseline_eval(articles_path: Path, questions: list[dict[str, Any]], *, progr
         result.add_prediction(naive_answer(chunks[0][1]) if chunks else "", golds,
                               stale=is_stale(first_published, asked))
         result.n += 1
+        bar.update(1)
+    bar.close()
     summary = result.summary()
     return {**{key: summary[key] for key in SUMMARY_KEYS}, "retrieval_ms": summary["retrieval_ms"],
             "index": {"articles": len(corpus.ids), "chunks": len(corpus.spans), "index_s": round(index_s, 1)}}

@@ -291,7 +291,7 @@ def run_eval(
     if baseline:
         from benchmarks.baseline import baseline_eval
 
-        base = baseline_eval(articles, questions, progress=progress is True)
+        base = baseline_eval(articles, questions, progress=progress)
         figures["baseline"] = base
         figures["vs_baseline"] = {
             "chunk_answer_hit@5": round(figures["chunk_answer_hit"]["@5"] - base["chunk_answer_hit"]["@5"], 4),

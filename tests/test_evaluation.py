@@ -149,6 +149,13 @@ def test_baseline_reports_fresh_hits(tmp_path: Path) -> None:
     assert figures["fresh_chunk_answer_hit"] == {"@1": 0.5, "@5": 0.5, "@10": 0.5}
 
 
+def test_baseline_prints_progress_lines_into_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`eval --baseline` into a log: the baseline's questions are counted like newsdesk's, not silent."""
+    baseline_eval(_write_articles(tmp_path / "a.jsonl.gz", ARTICLES), QUESTIONS[:2], progress="lines")
+    err = capsys.readouterr().err
+    assert "baseline: 2/2 questions" in err and "\r" not in err
+
+
 def _write_articles(path: Path, articles: list[dict[str, str]]) -> Path:
     with gzip.open(path, "wt", encoding="utf-8") as f:
         f.writelines(json.dumps(a) + "\n" for a in articles)
