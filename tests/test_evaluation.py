@@ -149,6 +149,18 @@ def test_baseline_reports_fresh_hits(tmp_path: Path) -> None:
     assert figures["fresh_chunk_answer_hit"] == {"@1": 0.5, "@5": 0.5, "@10": 0.5}
 
 
+def test_baseline_is_asked_on_the_questions_day(tmp_path: Path) -> None:
+    """A story published after the day a question was asked was not there to find, for the baseline as
+    for newsdesk: the lottery story (2024-03-01) answers q2 asked on 2024-03-11, not the same question
+    asked on 2024-02-10; an undated copy is kept."""
+    early = [{**QUESTIONS[1], "id": "early", "date": "2024-02-10"}]
+    path = _write_articles(tmp_path / "a.jsonl.gz", ARTICLES)
+    assert baseline_eval(path, QUESTIONS[1:2])["chunk_answer_hit"]["@1"] == 1.0
+    assert baseline_eval(path, early)["chunk_answer_hit"]["@10"] == 0.0
+    undated = [*ARTICLES, {**ARTICLES[1], "id": "lottery-undated", "published": None}]
+    assert baseline_eval(_write_articles(tmp_path / "b.jsonl.gz", undated), early)["chunk_answer_hit"]["@1"] == 1.0
+
+
 def test_baseline_prints_progress_lines_into_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`eval --baseline` into a log: the baseline's questions are counted like newsdesk's, not silent."""
     baseline_eval(_write_articles(tmp_path / "a.jsonl.gz", ARTICLES), QUESTIONS[:2], progress="lines")
