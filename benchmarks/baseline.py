@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from benchmarks.evaluation import EvalResult, fresh_hit_rank, hit_ranks, is_stale
+from benchmarks.evaluation import EvalResult, as_date, fresh_hit_rank, hit_ranks, is_stale
 
 __all__ = ["baseline_eval", "chunk_spans", "naive_answer", "read_articles"]
 
@@ -90,17 +90,9 @@ def _load(articles_path: Path) -> _Corpus:
         corpus.texts.append(art.get("text") or "")
         corpus.published.append(art.get("published"))
         corpus.spans += [(len(corpus.ids) - 1, s, e) for s, e in chunk_spans(len(corpus.texts[-1]))]
-    days = [_day(p) for p in corpus.published]
+    days = [d.toordinal() if (d := as_date(p)) else -1 for p in corpus.published]  # undated: -1, never later
     corpus.chunk_days = np.asarray([days[a] for a, _, _ in corpus.spans], dtype=np.int64)
     return corpus
-
-
-def _day(published: str | None) -> int:
-    """A story's day as an ordinal; -1 when undated or unreadable (kept: nothing says it is later)."""
-    try:
-        return dt.date.fromisoformat(str(published)[:10]).toordinal() if published else -1
-    except ValueError:
-        return -1
 
 
 def _build(corpus: _Corpus, progress: bool) -> Any:
@@ -143,22 +135,29 @@ def baseline_eval(articles_path: Path, questions: list[dict[str, Any]], *,
     index_s = time.perf_counter() - t0
     result = EvalResult()
     bar = progress_bar(progress, len(questions), label="baseline", unit="questions")
-    for q in questions:
-        asked = dt.date.fromisoformat(q["date"])
-        golds = [g for g in q.get("answers", []) if g]
-        t1 = time.perf_counter()
-        top = _retrieve(index, q["question"], len(corpus.spans), corpus.after(asked)) if index is not None else []
-        result.retrieval_ms.append((time.perf_counter() - t1) * 1000)
-        chunks = [(corpus.ids[corpus.spans[i][0]], corpus.chunk_text(i)) for i in top]
-        result.add_ranks(*hit_ranks(chunks, golds, corpus.article_text),
-                         fresh_hit_rank(((corpus.published[corpus.spans[i][0]], corpus.chunk_text(i)) for i in top),
-                                        golds, asked))
-        first_published = corpus.published[corpus.spans[top[0]][0]] if top else None
-        result.add_prediction(naive_answer(chunks[0][1]) if chunks else "", golds,
-                              stale=is_stale(first_published, asked))
-        result.n += 1
-        bar.update(1)
-    bar.close()
+    try:
+        for q in questions:
+            _baseline_one(q, corpus, index, result)
+            bar.update(1)
+    finally:
+        bar.close()
     summary = result.summary()
     return {**{key: summary[key] for key in SUMMARY_KEYS}, "retrieval_ms": summary["retrieval_ms"],
             "index": {"articles": len(corpus.ids), "chunks": len(corpus.spans), "index_s": round(index_s, 1)}}
+
+
+def _baseline_one(q: dict[str, Any], corpus: _Corpus, index: Any, result: EvalResult) -> None:
+    """Retrieve and answer one question on its own day, and fold it into ``result``."""
+    asked = dt.date.fromisoformat(q["date"])
+    golds = [g for g in q.get("answers", []) if g]
+    t1 = time.perf_counter()
+    top = _retrieve(index, q["question"], len(corpus.spans), corpus.after(asked)) if index is not None else []
+    result.retrieval_ms.append((time.perf_counter() - t1) * 1000)
+    chunks = [(corpus.ids[corpus.spans[i][0]], corpus.chunk_text(i)) for i in top]
+    result.add_ranks(*hit_ranks(chunks, golds, corpus.article_text),
+                     fresh_hit_rank(((corpus.published[corpus.spans[i][0]], corpus.chunk_text(i)) for i in top),
+                                    golds, asked))
+    first_published = corpus.published[corpus.spans[top[0]][0]] if top else None
+    result.add_prediction(naive_answer(chunks[0][1]) if chunks else "", golds,
+                          stale=is_stale(first_published, asked))
+    result.n += 1

@@ -60,7 +60,8 @@ def token_f1(prediction: str, golds: list[str]) -> float:
     return best
 
 
-def _as_date(published: str | dt.date | None) -> dt.date | None:
+def as_date(published: str | dt.date | None) -> dt.date | None:
+    """A story's date from its ISO string (or the date itself); None when undated or unreadable."""
     if isinstance(published, str):
         try:
             return dt.date.fromisoformat(published[:10])
@@ -72,7 +73,7 @@ def _as_date(published: str | dt.date | None) -> dt.date | None:
 def is_stale(published: str | dt.date | None, asked: dt.date) -> bool:
     """Whether a source dated ``published`` was more than STALE_DAYS old on the day asked; an undated
     (or unreadable) date is not stale: we cannot tell, and guessing would punish undated sources."""
-    published = _as_date(published)
+    published = as_date(published)
     return published is not None and (asked - published).days > STALE_DAYS
 
 
@@ -82,7 +83,7 @@ def fresh_hit_rank(passages: Iterable[tuple[str | dt.date | None, str]], golds: 
     counts a gold string in any story, and many answers ("Microsoft") are in years of them: this one
     counts only the current story a reader needs."""
     for rank, (published, text) in enumerate(passages, 1):
-        day = _as_date(published)
+        day = as_date(published)
         if day is not None and 0 <= (asked - day).days <= STALE_DAYS and contains_answer(text, golds):
             return rank
     return None
