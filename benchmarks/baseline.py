@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from benchmarks.evaluation import EvalResult, as_date, fresh_hit_rank, hit_ranks, is_stale
+from benchmarks.evaluation import EvalResult, as_date, for_each_question, fresh_hit_rank, hit_ranks, is_stale
 
 __all__ = ["baseline_eval", "chunk_spans", "naive_answer", "read_articles"]
 
@@ -127,20 +127,12 @@ def baseline_eval(articles_path: Path, questions: list[dict[str, Any]], *,
     """Score the naive pipeline on ``questions`` (already filtered, as for ``evaluate``) with the same
     figures as newsdesk where they apply; the stale share counts the top chunk's article date.
     ``progress`` as for ``evaluate``: a bar, plain lines (for a log), or nothing."""
-    from ingest.progress import progress_bar
-
     t0 = time.perf_counter()
     corpus = _load(articles_path)
     index = _build(corpus, progress is True) if corpus.spans else None
     index_s = time.perf_counter() - t0
     result = EvalResult()
-    bar = progress_bar(progress, len(questions), label="baseline", unit="questions")
-    try:
-        for q in questions:
-            _baseline_one(q, corpus, index, result)
-            bar.update(1)
-    finally:
-        bar.close()
+    for_each_question(questions, lambda q: _baseline_one(q, corpus, index, result), progress, label="baseline")
     summary = result.summary()
     return {**{key: summary[key] for key in SUMMARY_KEYS}, "retrieval_ms": summary["retrieval_ms"],
             "index": {"articles": len(corpus.ids), "chunks": len(corpus.spans), "index_s": round(index_s, 1)}}

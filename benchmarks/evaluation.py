@@ -239,17 +239,23 @@ def evaluate(
 ) -> EvalResult:
     """Ask every question with its own date as the reference date and score the results; ``progress``:
     True draws a bar (for a terminal), "lines" prints a plain line now and then (for a log)."""
+    result = EvalResult()
+    for_each_question(questions, lambda q: _evaluate_one(desk, q, result, predictions), progress, label="eval")
+    return result
+
+
+def for_each_question(questions: list[dict[str, Any]], score: Callable[[dict[str, Any]], None],
+                      progress: bool | Literal["lines"], *, label: str) -> None:
+    """``score`` each question in turn, counting them as ``progress`` says (a bar, plain lines, nothing)."""
     from ingest.progress import progress_bar
 
-    bar = progress_bar(progress, len(questions), label="eval", unit="questions")
-    result = EvalResult()
+    bar = progress_bar(progress, len(questions), label=label, unit="questions")
     try:
         for q in questions:
-            _evaluate_one(desk, q, result, predictions)
+            score(q)
             bar.update(1)
     finally:
         bar.close()
-    return result
 
 
 def _evaluate_one(desk: Newsdesk, q: dict[str, Any], result: EvalResult, predictions: TextIO | None) -> None:
