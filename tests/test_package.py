@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "assistant/text.py")),
     ("index", ("assistant/index/",)),
     ("question", ("assistant/question/",)),
-    ("core", ("assistant/retrieval.py", "assistant/answering/")),
+    ("core", ("assistant/retrieval/", "assistant/answering/")),
     ("service", ("assistant/service.py",)),
     ("edges", ("assistant/cli.py", "assistant/cli_parser.py", "assistant/cli_show.py", "assistant/cli_chat.py",
                "assistant/cli_serve.py", "assistant/web.py", "assistant/http/", "benchmarks/")),
