@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     top_k: int = Field(6, description="Passages given to the answerer.")
     candidates: int = Field(40, description="Candidates from each retriever before fusion.")
     per_article_cap: int = Field(3, description="At most this many passages from one article.")
+    rerank_pool: int = Field(
+        40, ge=0, description="The best fused candidates the learned reranker orders before the per-article cap; "
+        "0 turns the reranker off (fusion and date preference alone).")
     recency_weight: float = Field(
         1.0, ge=0.0,
         description="With no time words in a question, a story from the reference date ranks up to this much "

@@ -67,7 +67,7 @@ def training_args(doc: str | None, argv: list[str] | None, *, threshold: float, 
 
 
 def write_model(args: argparse.Namespace, body: dict[str, Any], trained_on: dict[str, int],
-                curve: list[dict[str, float]]) -> None:
+                curve: list[dict[str, Any]]) -> None:
     """The model file (``body``: its weights or trees; the threshold, what it was trained on, its
     cross-validated figures) to ``args.out``; the same less a tree model's trees to stdout."""
     model = {

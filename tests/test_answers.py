@@ -114,13 +114,12 @@ def test_the_sample_questions_from_the_issue(seed_desk: Newsdesk) -> None:
 def test_a_second_sentence_joins_only_within_the_word_budget(
     tmp_path: Path, embedder: LocalMiniLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stories = [
-        {"title": f"Harbour story {i}", "url": f"https://g.example/{i}", "published": "2024-08-1{i}",
-         "source": "Gazette", "text": f"The harbour in Portsmouth closed on day {i} because a winter storm broke "
-         "a long stretch of the old sea wall, flooded the quay and left several fishing boats stranded on the "
-         "mud, harbour officials said in a statement on Tuesday evening."}
-        for i in (1, 2)
-    ]
+    # two sentences that answer alike, in one story (so neither is ranked below the other by its story)
+    sentence = ("The harbour in Portsmouth closed on day {} because a winter storm broke a long stretch of the old "
+                "sea wall, flooded the quay and left several fishing boats stranded on the mud, harbour officials "
+                "said in a statement on Tuesday evening.")
+    stories = [{"title": "Harbour story", "url": "https://g.example/1", "published": "2024-08-12", "source": "Gazette",
+                "text": f"{sentence.format(1)} {sentence.format(2)}"}]
     (tmp_path / "s.jsonl").write_text("\n".join(json.dumps(s) for s in stories))
     settings = make_settings(tmp_path / "d")
     ingest_paths([tmp_path / "s.jsonl"], Index(settings), embedder, settings, progress=False)

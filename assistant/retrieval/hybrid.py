@@ -15,6 +15,7 @@ from assistant.config import Settings
 from assistant.index import Filters, Index
 from assistant.models import Passage
 from assistant.question import Question, TimeFrame
+from assistant.retrieval.rerank import PoolContext, load_reranker, reranked
 
 __all__ = ["HybridSearch", "RRF_K", "effective_filters"]
 
@@ -59,16 +60,28 @@ class HybridSearch:
         first, a story just outside it can still answer when nothing inside does, undated stories come
         after the window's. With ``window_weight`` 0 the window is strict (undated stories kept, ranked
         lower). Newer stories rank higher for a "latest" question, and mildly
-        (``settings.recency_weight``) for one with no time words. Nothing published after ``as_of`` is
-        returned.
+        (``settings.recency_weight``) for one with no time words. The learned reranker
+        (:mod:`assistant.retrieval.rerank`) then orders the best ``settings.rerank_pool`` of them.
+        Nothing published after ``as_of`` is returned.
         """
-        query, timeframe, as_of = question.standalone, question.timeframe, question.as_of
         k = k or self.settings.top_k
+        pool, ctx = self.candidates(question, filters, max(4 * k, 40, self.settings.rerank_pool))
+        t0 = time.perf_counter()
+        if self.settings.rerank_pool > 0:
+            head = reranked(load_reranker(), ctx, pool[: self.settings.rerank_pool])
+            pool = head + pool[self.settings.rerank_pool:]
+        out = _capped(pool, k, per_article_cap or self.settings.per_article_cap)
+        self.last_timings["rerank_ms"] = (time.perf_counter() - t0) * 1000
+        return out
+
+    def candidates(self, question: Question, filters: Filters | None, n_pool: int) -> tuple[list[Passage], PoolContext]:
+        """The best ``n_pool`` fused candidates (date preference applied, strict filters kept), best first,
+        each with its fused ``score`` and raw ``scores``; and what the reranker needs to know of the search."""
+        query, timeframe, as_of = question.standalone, question.timeframe, question.as_of
         explicit = filters or Filters()
         window = self.preferred_window(timeframe, explicit)
         filters = effective_filters(explicit, None if window else timeframe, as_of)
         recency = self._recency_weight(timeframe, filters)
-        cap = per_article_cap or self.settings.per_article_cap
         n = self.settings.candidates
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
@@ -84,21 +97,21 @@ class HybridSearch:
 
         fused, parts = _fuse(lists)
         ordered = sorted(fused, key=lambda c: -fused[c])
-        passages = self.store.passages(ordered[: max(4 * k, 40)])
+        passages = self.store.passages(ordered[:n_pool])
         reference = as_of or dt.date.today()
         for cid, p in passages.items():
             fused[cid] *= self._date_preference(p, window, filters, recency, reference)
-        ranked = [passages[cid] for cid in sorted(passages, key=lambda c: -fused[c])]
-        out = _capped([p for p in ranked if filters.accepts(p.published, p.source)], k, cap)
-        for p in out:
+        pool = [passages[cid] for cid in sorted(passages, key=lambda c: -fused[c])
+                if filters.accepts(passages[cid].published, passages[cid].source)]
+        for p in pool:
             p.score, p.scores = fused[p.chunk_id], parts[p.chunk_id]
-        t3 = time.perf_counter()
         self.last_timings = {
             "embed_ms": (t1 - t0) * 1000,
             "search_ms": (t2 - t1) * 1000,
-            "fuse_ms": (t3 - t2) * 1000,
+            "fuse_ms": (time.perf_counter() - t2) * 1000,
         }
-        return out
+        ctx = PoolContext(question, self.store.lexical_index().idf, about_now=bool(recency), window=window)
+        return pool, ctx
 
     def _recency_weight(self, timeframe: TimeFrame | None, filters: Filters) -> float:
         """"latest" weighs recency strongly; a question with no time words mildly (settings.recency_weight);
