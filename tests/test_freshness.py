@@ -79,3 +79,17 @@ def test_an_archive_with_nothing_recent_is_asked_about_its_own_latest_stories(tm
     desk = _desk(tmp_path, embedder, [OLD_VISIT, QUOTE])  # newest story 2024-05-02: 110 days before AS_OF
     answer = desk.ask(QUESTION, as_of=AS_OF)
     assert not answer.refused and answer.citations[0].published == "2019-04-18" and "Putin" in answer.answer
+
+
+def test_a_question_about_this_week_is_not_answered_from_a_years_old_story(tmp_path: Path,
+                                                                           embedder: LocalMiniLM) -> None:
+    """A window inside the present ("this week") is about now too: a story years before it does not
+    answer (it used to, with a note that it lies outside the week); this week's story does."""
+    asked = "Which world leader announced this week plans to visit North Korea?"
+    desk = _desk(tmp_path, embedder, [OLD_VISIT, RECENT_OTHER, QUOTE])
+    answer = desk.ask(asked, as_of=AS_OF)
+    assert answer.refused and not answer.citations
+    assert answer.answer.startswith("None of the stories from the 30 days before 2024-08-20 answer this.")
+    (tmp_path / "fresh").mkdir()
+    fresh = _desk(tmp_path / "fresh", embedder, [OLD_VISIT, RECENT_VISIT, RECENT_OTHER]).ask(asked, as_of=AS_OF)
+    assert not fresh.refused and fresh.citations[0].published == "2024-08-16" and "Xi" in fresh.answer

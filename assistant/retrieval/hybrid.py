@@ -140,13 +140,15 @@ class HybridSearch:
 
     def present_frame(self, question: Question, explicit: Filters | None) -> TimeFrame | None:
         """The days a question about now is to be answered from (``settings.present_days`` before
-        ``as_of``): for a question with no time window of its own or one asking for the latest, with no
-        explicit dates, of a collection that holds stories from those days. An archive that ends years
-        before ``as_of`` has no such days: it is asked about its own latest stories, as before."""
-        if (explicit and explicit.dated) or (question.timeframe is not None and question.timeframe.window):
+        ``as_of``): for a question with no time window of its own, one asking for the latest, or one whose
+        window lies within those days ("this week", "since Monday"), with no explicit dates, of a
+        collection that holds stories from those days. A question about the past ("in 2019") has none;
+        nor does an archive that ends years before ``as_of``: it is asked about its own latest stories."""
+        window = question.timeframe if question.timeframe is not None and question.timeframe.window else None
+        if explicit and explicit.dated:
             return None
         present = self._present(question.as_of)
-        if present is None:
+        if present is None or (window is not None and not _within(window, present)):
             return None
         recent = Filters(since=present.since, until=present.until).day_mask(self.store.chunk_days().days)
         return present if recent is not None and bool(recent.any()) else None
@@ -174,6 +176,12 @@ class HybridSearch:
 
 
 Ranked = tuple[list[tuple[str, float]], list[tuple[str, float]]]  # (dense, lexical) (chunk id, score) lists
+
+
+def _within(window: TimeFrame, present: TimeFrame) -> bool:
+    """Does ``window`` lie inside ``present`` (a window open at its start, "until March", does not)?"""
+    assert present.since is not None
+    return window.since is not None and window.since >= present.since
 
 
 def _capped(ranked: list[Passage], k: int, cap: int) -> list[Passage]:
