@@ -130,10 +130,22 @@ def term_match(term: str, bag: set[str]) -> float:
     return 0.0
 
 
-def coverage(q_terms: list[str], weights: dict[str, float], bag: set[str]) -> float:
-    """How much of a question's terms (by weight, e.g. idf) a bag of terms holds, 0-1."""
+def coverage(q_terms: list[str], weights: dict[str, float], bag: set[str] | frozenset[str]) -> float:
+    """How much of a question's terms (by weight, e.g. idf) a bag of terms holds, 0-1: each term counts
+    as :func:`term_match` scores it (the bag's five-letter prefixes are gathered once, not searched for
+    every term that is missing: this runs for every sentence and passage of every answer)."""
     total = sum(weights[t] for t in q_terms) or 1.0
-    return sum(weights[t] * term_match(t, bag) for t in q_terms) / total
+    held = 0.0
+    prefixes: set[str] | None = None
+    for t in q_terms:
+        if t in bag:
+            held += weights[t]
+        elif len(t) >= 5:
+            if prefixes is None:
+                prefixes = {other[:5] for other in bag if len(other) >= 5}
+            if t[:5] in prefixes:
+                held += weights[t] * 0.7
+    return held / total
 
 
 def find_verbatim(needle: str, haystack: str) -> bool:

@@ -77,8 +77,9 @@ def pool_features(ctx: PoolContext, pool: list[Passage]) -> list[dict[str, float
     rows = []
     titles: dict[str, set[str]] = {}
     for i, p in enumerate(pool):
-        text_terms = set(terms(p.text))
+        text_terms = _passage_terms(p.text)
         title_terms = titles.setdefault(p.article_id, set(terms(p.title)))
+        context = text_terms | title_terms
         age = (as_of - p.published).days if p.published is not None else None
         gap = ctx.window.days_outside(p.published) if ctx.window is not None else None
         dense = p.scores.get("dense", 0.0)
@@ -90,8 +91,8 @@ def pool_features(ctx: PoolContext, pool: list[Passage]) -> list[dict[str, float
             "both": float("dense" in p.scores and "lexical" in p.scores),
             "coverage": coverage(q_terms, weights, text_terms),
             "title_coverage": coverage(q_terms, weights, title_terms),
-            "context_coverage": coverage(q_terms, weights, text_terms | title_terms),
-            "asked_coverage": coverage(asked_terms, weights, text_terms | title_terms),
+            "context_coverage": coverage(q_terms, weights, context),
+            "asked_coverage": coverage(asked_terms, weights, context),
             "entities": (sum(e in text_terms or e in title_terms for e in info.entities) / len(info.entities)
                          if info.entities else 1.0),
             "type_match": _type_match(info.answer_type, p.text),
@@ -145,6 +146,11 @@ def _type_match(answer_type: str, text: str) -> float:
 def _new_names(text: str, asked: set[str]) -> int:
     """How many capitalised names the passage uses that the question does not (candidate answers)."""
     return sum(1 for m in _NAME.finditer(text) if not _name_terms(m.group(0)) & asked)
+
+
+@lru_cache(maxsize=4096)
+def _passage_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))  # a passage is often ranked again soon: the same question's retry, a follow-up
 
 
 @lru_cache(maxsize=65536)
