@@ -27,6 +27,7 @@ import numpy as np
 from assistant.answering.trees import flatten_lightgbm
 from assistant.config import Settings
 from assistant.question import read_question
+from assistant.retrieval.hybrid import capped
 from assistant.retrieval.rerank import FEATURES, MODEL_PATH, pool_features
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.evaluation import STALE_DAYS, contains_answer, load_questions
@@ -66,29 +67,21 @@ def _pool(desk: Newsdesk, q: dict[str, Any], size: int) -> Pool | None:
     return Pool(x, gold, fresh, [p.article_id for p in pool])
 
 
-def _capped_order(order: np.ndarray, stories: list[str], cap: int, k: int) -> list[int]:
-    """The first ``k`` of ``order``, at most ``cap`` from one story (as retrieval caps them)."""
-    seen: dict[str, int] = {}
-    out = []
-    for i in order:
-        if seen.get(stories[i], 0) < cap:
-            seen[stories[i]] = seen.get(stories[i], 0) + 1
-            out.append(int(i))
-            if len(out) == k:
-                break
-    return out
-
-
 def _hits(pools: list[Pool], scores: list[np.ndarray], n_questions: int, cap: int) -> dict[str, float]:
     """Chunk and fresh hit@k over ``n_questions`` (questions with no pool count as misses)."""
     out: dict[str, float] = {}
     for label in ("gold", "fresh"):
         for k in KS:
-            hit = sum(bool(getattr(p, label)[_capped_order(np.argsort(-s, kind="stable"), p.stories, cap, k)].any())
-                      for p, s in zip(pools, scores, strict=True))
+            hit = sum(bool(getattr(p, label)[_top(p, s, cap, k)].any()) for p, s in zip(pools, scores, strict=True))
             out[f"{'chunk' if label == 'gold' else 'fresh'}@{k}"] = round(hit / n_questions, 4)
     out["in_pool"] = round(sum(bool(p.gold.any()) for p in pools) / n_questions, 4)
     return out
+
+
+def _top(pool: Pool, scores: np.ndarray, cap: int, k: int) -> list[int]:
+    """The candidates retrieval would return by ``scores``: the best k, at most ``cap`` from one story."""
+    order = [int(i) for i in np.argsort(-scores, kind="stable")]
+    return capped(order, k, cap, lambda i: pool.stories[i])
 
 
 def _fit(pools: list[Pool]) -> Any:

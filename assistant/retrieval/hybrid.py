@@ -7,7 +7,9 @@ import datetime as dt
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -17,7 +19,9 @@ from assistant.models import Passage
 from assistant.question import Question, TimeFrame
 from assistant.retrieval.rerank import PoolContext, load_reranker, reranked
 
-__all__ = ["HybridSearch", "RRF_K", "effective_filters"]
+__all__ = ["HybridSearch", "RRF_K", "effective_filters", "capped"]
+
+T = TypeVar("T")
 
 RRF_K = 60
 UNDATED_IN_WINDOW = 0.7  # an undated story can still answer a "last week" question, after dated ones
@@ -70,7 +74,7 @@ class HybridSearch:
         if self.settings.rerank_pool > 0:
             head = reranked(load_reranker(), ctx, pool[: self.settings.rerank_pool])
             pool = head + pool[self.settings.rerank_pool:]
-        out = _capped(pool, k, per_article_cap or self.settings.per_article_cap)
+        out = capped(pool, k, per_article_cap or self.settings.per_article_cap, lambda p: p.article_id)
         self.last_timings["rerank_ms"] = (time.perf_counter() - t0) * 1000
         return out
 
@@ -184,14 +188,14 @@ def _within(window: TimeFrame, present: TimeFrame) -> bool:
     return window.since is not None and window.since >= present.since
 
 
-def _capped(ranked: list[Passage], k: int, cap: int) -> list[Passage]:
-    """The first k passages, at most ``cap`` from one story."""
-    out: list[Passage] = []
+def capped(ranked: Iterable[T], k: int, cap: int, story: Callable[[T], str]) -> list[T]:
+    """The first k of ``ranked``, at most ``cap`` from one story (``story`` names an item's story)."""
+    out: list[T] = []
     per_article: dict[str, int] = defaultdict(int)
-    for p in ranked:
-        if per_article[p.article_id] < cap:
-            per_article[p.article_id] += 1
-            out.append(p)
+    for item in ranked:
+        if per_article[story(item)] < cap:
+            per_article[story(item)] += 1
+            out.append(item)
             if len(out) >= k:
                 break
     return out

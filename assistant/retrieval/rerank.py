@@ -8,7 +8,8 @@ story, how old the story is on the day asked, and how many of the other candidat
 story or from the same days (news about one event clusters in time).
 
 Gradient-boosted trees over these features, trained on RealTime QA 2023 questions only by
-``benchmarks/train_reranker.py`` (labels: the passage holds a gold answer), written to ``reranker.json``
+``benchmarks/train_reranker.py`` (graded: a gold answer in a story of the 30 days before the question,
+in an older story, or none), written to ``reranker.json``
 beside this module and read with numpy (:mod:`assistant.answering.trees`). A missing model file is a
 configuration error, as for the answerers' models.
 """
@@ -73,6 +74,7 @@ def pool_features(ctx: PoolContext, pool: list[Passage]) -> list[dict[str, float
     top_fused = (pool[0].score or 1.0) if pool else 1.0
     stories = Counter(p.article_id for p in pool)
     days = [p.published for p in pool if p.published is not None]
+    fresh_share = sum(0 <= (as_of - d).days <= FRESH_DAYS for d in days) / len(pool) if pool else 0.0
     kind = info.kind if info.kind in KINDS else "other"
     rows = []
     titles: dict[str, set[str]] = {}
@@ -93,7 +95,7 @@ def pool_features(ctx: PoolContext, pool: list[Passage]) -> list[dict[str, float
             "title_coverage": coverage(q_terms, weights, title_terms),
             "context_coverage": coverage(q_terms, weights, context),
             "asked_coverage": coverage(asked_terms, weights, context),
-            "entities": (sum(e in text_terms or e in title_terms for e in info.entities) / len(info.entities)
+            "entities": (sum(e in context for e in info.entities) / len(info.entities)
                          if info.entities else 1.0),
             "type_match": _type_match(info.answer_type, p.text),
             "new_names": min(_new_names(p.text, asked_set), 10) / 10,
@@ -104,7 +106,7 @@ def pool_features(ctx: PoolContext, pool: list[Passage]) -> list[dict[str, float
             "same_story": stories[p.article_id] / len(pool),
             "same_days": (sum(abs((d - p.published).days) <= CLUSTER_DAYS for d in days) / len(pool)
                           if p.published is not None else 0.0),
-            "fresh_share": sum(0 <= (as_of - d).days <= FRESH_DAYS for d in days) / len(pool),
+            "fresh_share": fresh_share,
         }
         row.update({f"kind_{k}": float(kind == k) for k in KINDS})
         rows.append(row)
