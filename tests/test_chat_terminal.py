@@ -61,6 +61,7 @@ def test_who_said_that_names_the_speaker_of_the_cited_passage(seed_dir: Path, ca
     ("Heorhii Tykhyi, as reported by AP (2024-08-13): “We want to protect our people,” Tykhyi said. [1] More. [2]",
      "“We want to protect our people,” Tykhyi said."),
     ("According to AP (date unknown), “Kyiv denies intent”: Kyiv denied it. [1]", "Kyiv denied it."),
+    ("AP (2024-08-13), “Kyiv denies intent”: Kyiv denied it. [1]", "Kyiv denied it."),
     ("The harbour reopened. Syrskyi said Ukraine controls 74 settlements [1], and more [2].",
      "Syrskyi said Ukraine controls 74 settlements"),
     ("The stories I have don't say.", None),

@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
         return composed
 
     def _compose_short(self, short: ShortAnswer, best: _Candidate) -> Draft:
-        """"74 settlements. According to OUTLET (DATE), “HEADLINE”: the sentence that says so [1]", then
+        """"74 settlements. OUTLET (DATE), “HEADLINE”: the sentence that says so [1]", then
         the sentence most likely to answer (``best``) when it is another one and the attributed sentences
         stay within WORD_BUDGET, as in a general answer: when the short answer is wrong, the right one is
         often there."""
@@ -338,14 +338,16 @@ _NO_BRACKETS = str.maketrans("[]", "()")
 
 
 def _attribution(p: Passage, speaker: str | None) -> str:
-    outlet = p.source or "an unattributed story"
+    """Who says what follows: "SPEAKER, as reported by OUTLET (DATE):", or the story itself, "OUTLET (DATE),
+    “HEADLINE”:" (its headline says which story it is, and is often the answer in brief)."""
     when = p.published_iso or "date unknown"
     if speaker:
-        return f"{speaker}, as reported by {outlet} ({when}):"
-    if p.title:  # the story's own headline: which story it is, often the answer in brief
+        return f"{speaker}, as reported by {p.source or 'an unattributed story'} ({when}):"
+    outlet = p.source or "An unattributed story"
+    if p.title:
         title = " ".join(p.title.split()).translate(_NO_BRACKETS)  # "[2]" in it would read as a citation
-        return f"According to {outlet} ({when}), “{title}”:"
-    return f"According to {outlet} ({when}):"
+        return f"{outlet} ({when}), “{title}”:"
+    return f"{outlet} ({when}):"
 
 
 def _new_name(text: str, q_terms: list[str]) -> bool:

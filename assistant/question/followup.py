@@ -80,7 +80,7 @@ _WHO_SAID_THAT = re.compile(
     r"made|gave|is quoted saying|was quoted saying)\s+(?:that|this|it|so|those words|these words)"
     r"(?:\s+(?:claim|statement|quote|figure|update))?\s*[?.!]*\s*", re.IGNORECASE)
 _MARKER = re.compile(r"\s*\[\d{1,3}\]")
-# how answers attribute what follows: "According to OUTLET (DATE), “TITLE”:", "SPEAKER, as reported by OUTLET (DATE):"
+# how answers attribute what follows: "OUTLET (DATE), “TITLE”:", "SPEAKER, as reported by OUTLET (DATE):"
 _ATTRIBUTION = re.compile(r"^.*?\((?:date unknown|\d{4}-\d{2}-\d{2})\)(?:, “[^”]*”)?:\s+", re.DOTALL)
 _WHO_SAID_QUOTED = re.compile(r"\s*who\s+said\s+[“\"](.+)[”\"]\s*\??\s*", re.IGNORECASE | re.DOTALL)
 
