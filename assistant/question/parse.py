@@ -88,9 +88,17 @@ def asked_part(question: str) -> str:
 
 
 _NOUN = r"(?:\w+\s+){0,2}"
+# "what TV show", "what holiday", "what rocket": a named thing (a title, a name), not an explanation
+_THINGS = (r"(?:show|film|movie|series|book|novel|song|album|holiday|event|variant|rocket|species|animal|breed|game|"
+           r"sport|product|device|gadget|word|term|phrase|drug|vaccine|virus|disease|law|bill|ship|aircraft|plane|"
+           r"vehicle|car|model|food|foodstuff|dish|drink|award|prize|festival|tournament|contest|competition|race|"
+           r"programme|program|project|mission|operation|storm|hurricane|language|character|role|nickname|title|"
+           r"exhibition|exhibit|painting|artwork|play|musical|franchise|sequel|trophy|medal|policy|treaty|deal|"
+           r"agreement|scheme|initiative|campaign|slogan|hashtag|emoji|honou?r|name)s?\b")
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(r"\bhow (?:many|much|old|long|far|tall|big|often)\b|\bwhat (?:percentage|percent|number|"
-                          r"amount|share|proportion|age|score)\b|\bby how\b", re.I)),
+                          r"amount|share|proportion|age|score|magnitude)\b|\bby how\b|\bhow (?:strong|fast|high|"
+                          r"deep|heavy|large|low)\b|\b(?:magnitude|final score|death toll|age limit)\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|year|month|decade|century)\b|\bin what year\b",
                         re.I)),
     ("place", re.compile(r"^\s*where\b|\b(?:what|which) " + _NOUN + r"(?:country|countries|city|cities|state|states|"
@@ -108,15 +116,18 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("list", re.compile(r"^\s*(?:what|which) (?:\w+ )?\w+s (?:did|do|does|have|has|had|were|are|will|could)\b", re.I)),
     ("yes_no", re.compile(r"^\s*(?:true or false|is|are|was|were|did|does|do|has|have|had|will|can|could|should)\b|"
                           r"\btrue or false\b", re.I)),
-    ("entity", re.compile(r"\bwhich\b|"
-                          r"\bnamed what\b|\bcalled what\b|\bwhat is the name\b|\btitled\b", re.I)),
+    ("entity", re.compile(r"\bwhich\b|\b(?:called|named|titled|renamed|dubbed|nicknamed|name of)\b|"
+                          r"\bwhat (?:is|was|are|were) (?:the|its|their|his|her) (?:new |official )?(?:name|title)\b|"
+                          r"\bwhat (?:is|was) it\b|\bwhat\s*(?:[?:]?\s*$|,)|"
+                          r"\bwhat (?:\w+ ){0,2}" + _THINGS, re.I)),
 ]
 
 
 def answer_type(asked: str) -> str:
     """What kind of thing the asked sentence wants: a number, date, place, person, organisation, another
     named thing, yes/no, or none (why / how / what did X say / what happened)."""
-    if re.match(r"^\s*(?:why|how)\b(?! (?:many|much|old|long|far|tall|big|often))", asked, re.I):
+    if re.match(r"^\s*(?:why|how)\b(?! (?:many|much|old|long|far|tall|big|often|strong|fast|high|deep|heavy|large|low)\b)",
+                asked, re.I):
         return "none"
     for name, pattern in _TYPES:
         if pattern.search(asked):
