@@ -88,6 +88,7 @@ def asked_part(question: str) -> str:
 
 
 _NOUN = r"(?:\w+\s+){0,2}"
+_HOW_MEASURE = r"how (?:many|much|old|long|far|tall|big|often|strong|fast|high|deep|heavy|large|low)\b"
 # "what TV show", "what holiday", "what rocket": a named thing (a title, a name), not an explanation
 _THINGS = (r"(?:show|film|movie|series|book|novel|song|album|holiday|event|variant|rocket|species|animal|breed|game|"
            r"sport|product|device|gadget|word|term|phrase|drug|vaccine|virus|disease|law|bill|ship|aircraft|plane|"
@@ -96,9 +97,8 @@ _THINGS = (r"(?:show|film|movie|series|book|novel|song|album|holiday|event|varia
            r"exhibition|exhibit|painting|artwork|play|musical|franchise|sequel|trophy|medal|policy|treaty|deal|"
            r"agreement|scheme|initiative|campaign|slogan|hashtag|emoji|honou?r|name)s?\b")
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("number", re.compile(r"\bhow (?:many|much|old|long|far|tall|big|often)\b|\bwhat (?:percentage|percent|number|"
-                          r"amount|share|proportion|age|score|magnitude)\b|\bby how\b|\bhow (?:strong|fast|high|"
-                          r"deep|heavy|large|low)\b|\b(?:magnitude|final score|death toll|age limit)\b", re.I)),
+    ("number", re.compile(r"\b" + _HOW_MEASURE + r"|\bwhat (?:percentage|percent|number|amount|share|proportion|age|"
+                          r"score)\b|\bby how\b|\b(?:magnitude|final score|death toll|age limit)\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:date|day|year|month|decade|century)\b|\bin what year\b",
                         re.I)),
     ("place", re.compile(r"^\s*where\b|\b(?:what|which) " + _NOUN + r"(?:country|countries|city|cities|state|states|"
@@ -126,8 +126,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
 def answer_type(asked: str) -> str:
     """What kind of thing the asked sentence wants: a number, date, place, person, organisation, another
     named thing, yes/no, or none (why / how / what did X say / what happened)."""
-    if re.match(r"^\s*(?:why|how)\b(?! (?:many|much|old|long|far|tall|big|often|strong|fast|high|deep|heavy|large|low)\b)",
-                asked, re.I):
+    if re.match(r"^\s*(?:why|how)\b", asked, re.I) and not re.match(r"^\s*" + _HOW_MEASURE, asked, re.I):
         return "none"
     for name, pattern in _TYPES:
         if pattern.search(asked):
