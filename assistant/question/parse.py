@@ -119,14 +119,16 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("entity", re.compile(r"\bwhich\b|\b(?:called|named|titled|renamed|dubbed|nicknamed|name of)\b|"
                           r"\bwhat (?:is|was|are|were) (?:the|its|their|his|her) (?:new |official )?(?:name|title)\b|"
                           r"\bwhat (?:is|was) it\b|\bwhat\s*(?:[?:]?\s*$|,)|"
-                          r"\bwhat (?:\w+ ){0,2}" + _THINGS, re.I)),
+                          r"\bwhat " + _NOUN + _THINGS, re.I)),
 ]
+_WHY_OR_HOW = re.compile(r"^\s*(?:why|how)\b", re.I)
+_MEASURE_FIRST = re.compile(r"^\s*" + _HOW_MEASURE, re.I)
 
 
 def answer_type(asked: str) -> str:
     """What kind of thing the asked sentence wants: a number, date, place, person, organisation, another
     named thing, yes/no, or none (why / how / what did X say / what happened)."""
-    if re.match(r"^\s*(?:why|how)\b", asked, re.I) and not re.match(r"^\s*" + _HOW_MEASURE, asked, re.I):
+    if _WHY_OR_HOW.match(asked) and not _MEASURE_FIRST.match(asked):
         return "none"
     for name, pattern in _TYPES:
         if pattern.search(asked):
