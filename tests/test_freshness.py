@@ -60,7 +60,8 @@ def test_a_question_about_now_is_not_answered_from_a_years_old_story(tmp_path: P
 def test_the_recent_story_answers_even_when_an_old_one_matches_more_words(tmp_path: Path,
                                                                           embedder: LocalMiniLM) -> None:
     old = {**OLD_VISIT, "text": "The world leader Vladimir Putin announced plans to visit North Korea next week. "
-           "Officials said Putin plans to meet Kim Jong Un in Vladivostok."}  # the question's own words
+           "Putin, the world leader, announced the plans to visit North Korea next week in a statement."}
+    # the question's own words, twice: without the rule, the old story answers first
     desk = _desk(tmp_path, embedder, [old, RECENT_VISIT, RECENT_OTHER])
     answer = desk.ask(QUESTION, as_of=AS_OF)
     assert not answer.refused

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from assistant.answering.gazetteer import place_class
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
 from assistant.text import STOPWORDS, sentences, terms
@@ -51,7 +52,7 @@ FEATURES = (
     "bias", "type_match", "kind_number", "kind_date", "kind_quote", "kind_caps", "coverage_max", "coverage_mean",
     "near_terms", "stories", "mentions", "rank", "title", "recency", "undated", "length", "in_question",
     "org_cue", "name_cue", "place_cue", "first_mention", "multiword", "demonym", "person_name", "support",
-    "has_fuller", "alias_mentions",
+    "has_fuller", "alias_mentions", "class_fit", "class_miss", "known_place", "window",
 )
 MOSTLY_ASKED = 0.5  # a candidate with more than this share of its words in the question restates it
 _TYPE_KINDS = {"number": {"number"}, "date": {"date"}, "place": {"caps"}, "person": {"caps"}, "org": {"caps"},
@@ -67,6 +68,7 @@ class Occurrence:
     end: int
     coverage: float
     near: float  # 1 / (1 + words between the span and the nearest question word)
+    window: float = 0.0  # how much of the question the ten words either side of the span cover
 
 
 @dataclass
@@ -128,6 +130,13 @@ def _near(sentence: str, a: int, b: int, q_terms: set[str]) -> float:
     return 1.0 / gap if gap else 1.0
 
 
+def _window(sentence: str, a: int, b: int, width: int = 10) -> set[str]:
+    """The terms of the ``width`` words before and after a span (not the span's own)."""
+    before = sentence[:a].split()[-width:]
+    after = sentence[b:].split()[:width]
+    return set(terms(" ".join(before + after)))
+
+
 def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w%$€£]+", " ", text.lower()).replace(" the ", " ").split())
 
@@ -153,7 +162,8 @@ def mine(info: QuestionInfo, passages: list[Passage], coverage: Coverage, as_of:
                 if not key or (kind == "caps" and key in STOPWORDS):
                     continue
                 cand = found.setdefault(key, Candidate(text=text, kind=kind, key=key))
-                occ = Occurrence(rank, p, sentence, p.start + a, p.start + b, cov, _near(sentence, sa, sb, q_terms))
+                occ = Occurrence(rank, p, sentence, p.start + a, p.start + b, cov, _near(sentence, sa, sb, q_terms),
+                                 coverage(_window(sentence, sa, sb)))
                 cand.occurrences.append(occ)
                 _cues(cand, sentence, sa, sb)
     out = list(found.values())
@@ -232,6 +242,7 @@ def _features(cand: Candidate, info: QuestionInfo, q_terms: set[str], q_low: str
     in_question = len(cand_terms & q_terms) / len(cand_terms) if cand_terms else 0.0
     if cand.key in q_low or cand.text.lower() in q_low:
         in_question = 1.0
+    classes = place_class(cand.text) if cand.kind == "caps" else set()
     return {
         "bias": 1.0,
         "type_match": _type_match(cand, info.answer_type),
@@ -242,6 +253,7 @@ def _features(cand: Candidate, info: QuestionInfo, q_terms: set[str], q_low: str
         "coverage_max": max(o.coverage for o in occ),
         "coverage_mean": sum(o.coverage for o in occ) / len(occ),
         "near_terms": max(o.near for o in occ),
+        "window": max(o.window for o in occ),
         "stories": math.log1p(len(stories)),
         "mentions": math.log1p(len(occ)),
         "rank": 1.0 / (1 + min(o.passage_rank for o in occ)),
@@ -258,4 +270,7 @@ def _features(cand: Candidate, info: QuestionInfo, q_terms: set[str], q_low: str
         "demonym": float(is_demonym(cand)),
         "person_name": float(info.answer_type == "person" and cand.kind == "caps" and 2 <= len(cand.text.split()) <= 4
                              and not _ORG_WORDS.search(cand.text)),
+        "class_fit": float(info.place_class is not None and info.place_class in classes),  # "which country": Japan
+        "class_miss": float(info.place_class is not None and info.place_class not in classes),
+        "known_place": float(bool(classes)),
     }

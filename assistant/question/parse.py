@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from assistant.question.timeframe import strip_time_words
 from assistant.text import STOPWORDS, terms
 
-__all__ = ["analyze", "QuestionInfo", "asked_part", "answer_type"]
+__all__ = ["analyze", "QuestionInfo", "asked_part", "answer_type", "place_class"]
 
 _SAY = re.compile(
     r"^\s*(?:and\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(.+?)\s+"
@@ -33,6 +33,7 @@ class QuestionInfo:
     topic: str | None = None
     asked: str = ""  # the sentence that asks (quiz questions put context sentences first)
     answer_type: str = "none"  # number | date | place | person | org | list | entity | yes_no | none
+    place_class: str | None = None  # "which country" -> country, "which state" -> us_state
 
     def term_weights(self, idf: Callable[[str], float]) -> dict[str, float]:
         """The question's terms (in order, once each) and their weights: idf, names 1.5 times (they carry
@@ -70,7 +71,7 @@ def analyze(question: str) -> QuestionInfo:
     else:
         kind = "other"
     return QuestionInfo(text=q, kind=kind, terms=terms(q), entities=_entities(q), asked=asked,
-                        answer_type=answer_type(asked))
+                        answer_type=answer_type(asked), place_class=place_class(asked))
 
 
 _ASKING = re.compile(r"\b(?:who|whom|whose|what|which|when|where|how|why)\b|\?\s*$|^\s*(?:true or false|is|are|was|"
@@ -134,6 +135,21 @@ def answer_type(asked: str) -> str:
         if pattern.search(asked):
             return name
     return "none"
+
+
+_COUNTRY = re.compile(r"\b(?:what|which) " + _NOUN + r"(?:country|countries|nation|nations)\b", re.I)
+_US_STATE = re.compile(r"\b(?:what|which) (?:of the (?:following )?)?(?:(?:US|U\.S\.|American|southern|northern|"
+                       r"western|eastern|midwestern|swing|battleground|red|blue) )?states?\b", re.I)
+
+
+def place_class(asked: str) -> str | None:
+    """The class of place the asked sentence wants, where a list of them exists: "which European
+    country" -> country, "which US state" -> us_state ("which Indian state" -> None)."""
+    if _COUNTRY.search(asked):
+        return "country"
+    if _US_STATE.search(asked):
+        return "us_state"
+    return None
 
 
 def _entities(question: str) -> list[str]:

@@ -57,6 +57,7 @@ def read_question(
     if info.kind != "say":  # match content on the question without its time words
         content = analyze(strip_time_words(standalone))
         info = QuestionInfo(text=standalone, kind=info.kind, terms=content.terms or info.terms,
-                            entities=content.entities, asked=info.asked, answer_type=info.answer_type)
+                            entities=content.entities, asked=info.asked, answer_type=info.answer_type,
+                            place_class=info.place_class)
     return Question(text=text, standalone=standalone, as_of=as_of, info=info,
                     timeframe=read_timeframe(standalone, as_of))
