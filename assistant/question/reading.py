@@ -3,6 +3,7 @@ out-of-window note all use the same :class:`Question`."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,8 +57,7 @@ def read_question(
     info = analyze(standalone)
     if info.kind != "say":  # match content on the question without its time words
         content = analyze(strip_time_words(standalone))
-        info = QuestionInfo(text=standalone, kind=info.kind, terms=content.terms or info.terms,
-                            entities=content.entities, asked=info.asked, answer_type=info.answer_type,
-                            place_class=info.place_class)
+        info = dataclasses.replace(info, text=standalone, terms=content.terms or info.terms,
+                                   entities=content.entities)
     return Question(text=text, standalone=standalone, as_of=as_of, info=info,
                     timeframe=read_timeframe(standalone, as_of))
