@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from assistant.answering.candidates import mine
-from assistant.answering.gazetteer import place_class
+from assistant.answering.gazetteer import classes_of
 from assistant.models import Passage
 from assistant.question.parse import analyze
 from assistant.text import coverage, terms
@@ -32,7 +32,7 @@ def _candidates(question: str) -> dict[str, dict[str, float]]:
     ("Chicago", set()), ("Fumio Kishida", set()), ("Pacific Ocean", set()),
 ])
 def test_places_are_known_by_class(name: str, classes: set[str]) -> None:
-    assert place_class(name) == classes
+    assert classes_of(name) == classes
 
 
 @pytest.mark.parametrize(("asked", "expected"), [

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from assistant.answering.gazetteer import place_class
+from assistant.answering.gazetteer import classes_of
 from assistant.models import Passage
 from assistant.question.parse import QuestionInfo
 from assistant.text import STOPWORDS, sentences, terms
@@ -242,7 +242,7 @@ def _features(cand: Candidate, info: QuestionInfo, q_terms: set[str], q_low: str
     in_question = len(cand_terms & q_terms) / len(cand_terms) if cand_terms else 0.0
     if cand.key in q_low or cand.text.lower() in q_low:
         in_question = 1.0
-    classes = place_class(cand.text) if cand.kind == "caps" else set()
+    classes = classes_of(cand.text) if cand.kind == "caps" else set()
     return {
         "bias": 1.0,
         "type_match": _type_match(cand, info.answer_type),

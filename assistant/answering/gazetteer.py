@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["COUNTRIES", "US_STATES", "place_class"]
+__all__ = ["COUNTRIES", "US_STATES", "classes_of"]
 
 _COUNTRY_NAMES = """
 Afghanistan, Albania, Algeria, Andorra, Angola, Antigua and Barbuda, Argentina, Armenia, Australia, Austria,
@@ -63,7 +63,7 @@ US_STATES = _names(_US_STATE_NAMES)
 _CLASSES = {"country": COUNTRIES, "us_state": US_STATES}
 
 
-def place_class(text: str) -> set[str]:
+def classes_of(text: str) -> set[str]:
     """The classes ("country", "us_state") a name belongs to (Georgia is both; "Chicago" none)."""
     name = _normal(text)
     return {cls for cls, names in _CLASSES.items() if name in names}
