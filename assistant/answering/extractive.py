@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.answering.attribution import attribution
 from assistant.answering.citations import citation_for
 from assistant.answering.draft import Draft
 from assistant.answering.short_answer import ShortAnswer, pick_short_answer
@@ -324,7 +325,7 @@ class ExtractiveAnswerer:
             if key not in numbers:
                 numbers[key] = len(citations) + 1
                 citations.append(citation_for(numbers[key], c.passage, c.text))
-            intro = _attribution(c.passage, lead)
+            intro = attribution(c.passage, lead)
             piece = f"{c.text} [{numbers[key]}]"
             if groups and groups[-1][0] == intro:
                 groups[-1][1].append(piece)
@@ -332,22 +333,6 @@ class ExtractiveAnswerer:
                 groups.append((intro, [piece]))
         text = "\n\n".join(f"{intro} {' '.join(pieces)}" for intro, pieces in groups)
         return Draft(text, citations)
-
-
-_NO_BRACKETS = str.maketrans("[]", "()")
-
-
-def _attribution(p: Passage, speaker: str | None) -> str:
-    """Who says what follows: "SPEAKER, as reported by OUTLET (DATE):", or the story itself, "OUTLET (DATE),
-    “HEADLINE”:" (its headline says which story it is, and is often the answer in brief)."""
-    when = p.published_iso or "date unknown"
-    if speaker:
-        return f"{speaker}, as reported by {p.source or 'an unattributed story'} ({when}):"
-    outlet = p.source or "An unattributed story"
-    if p.title:
-        title = " ".join(p.title.split()).translate(_NO_BRACKETS)  # "[2]" in it would read as a citation
-        return f"{outlet} ({when}), “{title}”:"
-    return f"{outlet} ({when}):"
 
 
 def _new_name(text: str, q_terms: list[str]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assistant.answering.attribution import UNATTRIBUTED
 from assistant.answering.draft import Draft
 from assistant.question import TimeFrame
 
@@ -34,7 +35,7 @@ def not_recent(stale: Draft, present: TimeFrame, as_of: dt.date) -> Draft:
     text = f"None of the stories from the {days} days before {as_of.isoformat()} answer this."
     if stale.citations:
         c = stale.citations[0]
-        outlet = c.source or "an unattributed story"
+        outlet = c.source or UNATTRIBUTED
         title = " ".join(c.title.split()) if c.title else ""
         named = f", “{title}”" if title else ""
         text += f" The closest match is older: {outlet} ({c.published}){named}."
