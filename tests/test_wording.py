@@ -40,10 +40,10 @@ def _citation(published: str | None) -> Citation:
 
 
 @pytest.mark.parametrize(("window", "said"), [
-    (TimeFrame(dt.date(2026, 11, 24), dt.date(2026, 11, 24), phrase="yesterday"), "dated yesterday, 2026-11-24:"),
+    (TimeFrame(dt.date(2026, 11, 24), dt.date(2026, 11, 24), phrase="yesterday"), "dated yesterday, 2026-11-24.)"),
     (TimeFrame(dt.date(2026, 11, 15), dt.date(2026, 11, 25), phrase="last week"),
-     "dated last week, 2026-11-15 to 2026-11-25:"),
-    (TimeFrame(None, dt.date(2026, 11, 1), phrase="before November"), "dated before November, up to 2026-11-01:"),
+     "dated last week, 2026-11-15 to 2026-11-25.)"),
+    (TimeFrame(None, dt.date(2026, 11, 1), phrase="before November"), "dated before November, up to 2026-11-01.)"),
 ])
 def test_the_window_note_says_a_day_once(window: TimeFrame, said: str) -> None:
     note = outside_window_note(window, [_citation(None)], dt.date(2026, 11, 25))  # undated: outside any window
@@ -54,5 +54,4 @@ def test_yesterday_in_an_answer(seed_dir: Path, capsys: pytest.CaptureFixture[st
     code = main(["--data-dir", str(seed_dir), "ask", "What did Tykhyi say yesterday?", "--as-of", "2026-11-25"])
     out = capsys.readouterr().out
     assert code == 0
-    assert ("\n\n(None of these stories is dated yesterday, 2026-11-24: they are the best matches from other "
-            "dates.)\n\nSources:\n") in out
+    assert "\n\n(None of these stories is dated yesterday, 2026-11-24.)\n\nSources:\n" in out

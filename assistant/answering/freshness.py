@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.answering.attribution import UNATTRIBUTED
+from assistant.answering.attribution import UNATTRIBUTED, headline
 from assistant.answering.draft import Draft
 from assistant.question import TimeFrame
 
@@ -36,7 +36,7 @@ def not_recent(stale: Draft, present: TimeFrame, as_of: dt.date) -> Draft:
     if stale.citations:
         c = stale.citations[0]
         outlet = c.source or UNATTRIBUTED
-        title = " ".join(c.title.split()) if c.title else ""
+        title = headline(c.title, c.source, c.url)
         named = f", “{title}”" if title else ""
         text += f" The closest match is older: {outlet} ({c.published}){named}."
     return Draft.refusal(text)

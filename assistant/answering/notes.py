@@ -24,4 +24,4 @@ def outside_window_note(window: TimeFrame, citations: list[Citation], as_of: dt.
     until = min(window.until or as_of, as_of).isoformat()
     span = (until if since == until else f"{since} to {until}") if since else f"up to {until}"
     what = _CALENDAR_WORD.sub(lambda m: m.group(0).capitalize(), window.phrase or "in that time")
-    return f"\n\n(None of these stories is dated {what}, {span}: they are the best matches from other dates.)"
+    return f"\n\n(None of these stories is dated {what}, {span}.)"
