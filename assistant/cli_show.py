@@ -4,25 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.models import Answer
+from assistant.models import Answer, Citation
 from assistant.text import counted, find_verbatim
 
 __all__ = ["format_answer", "format_sources", "format_ingest", "format_stats"]
 
 
 def format_sources(answer: Answer) -> str:
-    """"Sources:" and one entry per citation (title, outlet, date, link), or "" without any. The quote
+    """"Sources:" and one entry per story cited (its numbers, title, outlet, date, link), or "" without
+    any: three quotes from one story are "[1] [2] [3] TITLE — ...", not the same line three times. A quote
     follows only when the answer does not already say it word for word: no passage is printed twice."""
     if not answer.citations:
         return ""
     lines = ["Sources:"]
-    for c in answer.citations:
+    for group in _by_story(answer.citations):
+        c = group[0]
         where = f" <{c.url}>" if c.url else ""
-        lines.append(f"[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.published or 'date unknown'}{where}")
-        if not find_verbatim(c.quote, answer.answer):
-            quote = c.quote if c.quote[:1] in "“\"‘'" else f"“{c.quote}”"
-            lines.append(f"    {quote}")
+        numbers = " ".join(f"[{x.n}]" for x in group)
+        lines.append(f"{numbers} {c.title} — {c.source or 'unknown outlet'}, {c.published or 'date unknown'}{where}")
+        for x in group:
+            if not find_verbatim(x.quote, answer.answer):
+                quote = x.quote if x.quote[:1] in "“\"‘'" else f"“{x.quote}”"
+                lines.append(f"    [{x.n}] {quote}" if len(group) > 1 else f"    {quote}")
     return "\n".join(lines)
+
+
+def _by_story(citations: list[Citation]) -> list[list[Citation]]:
+    """Citations in order, those of one story in a row kept together."""
+    groups: list[list[Citation]] = []
+    for c in citations:
+        if groups and groups[-1][0].article_id == c.article_id:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return groups
 
 
 def format_answer(answer: Answer) -> str:
