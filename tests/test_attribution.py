@@ -29,6 +29,7 @@ from .conftest import make_settings
     ("Russia - Ukraine war live", "cnn.com", None, "Russia - Ukraine war live"),
     ("Harbour reopens | Weather", "co.uk", None, "Harbour reopens | Weather"),
     ("CNN", "cnn.com", None, "CNN"),
+    ("Harbour reopens | Gazette", None, "http://[broken/1", "Harbour reopens | Gazette"),  # no site to name
     ("  Two   lines\n[2] in it | CNN", "cnn.com", None, "Two lines (2) in it"),
 ])
 def test_a_headline_loses_only_the_site_name_at_its_end(title: str, source: str, url: str | None, shown: str) -> None:

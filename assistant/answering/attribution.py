@@ -44,8 +44,15 @@ def headline(title: str | None, source: str | None, url: str | None) -> str:
 def _names_site(segment: str, source: str | None, url: str | None) -> bool:
     """Does a headline's last segment ("CNN Business", "The Week UK", "CNN ...") name the story's site?"""
     said = _letters(segment)
-    sites = {_letters(source or "")} | _domain_names(source or "") | _domain_names(urlsplit(url or "").hostname or "")
+    sites = {_letters(source or "")} | _domain_names(source or "") | _domain_names(_host(url))
     return len(said) >= 3 and any(len(site) >= 3 and (said.startswith(site) or site.startswith(said)) for site in sites)
+
+
+def _host(url: str | None) -> str:
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:  # a stored link that is not a URL ("http://[broken") names no site
+        return ""
 
 
 def _domain_names(host: str) -> set[str]:
