@@ -12,32 +12,24 @@ __all__ = ["format_answer", "format_sources", "format_ingest", "format_stats"]
 
 def format_sources(answer: Answer) -> str:
     """"Sources:" and one entry per story cited (its numbers, title, outlet, date, link), or "" without
-    any: three quotes from one story are "[1] [2] [3] TITLE — ...", not the same line three times. A quote
-    follows only when the answer does not already say it word for word: no passage is printed twice."""
+    any: three quotes from one story are "[1] [3] [4] TITLE — ...", not the same line three times (as the
+    chat page lists them). A quote follows only when the answer does not already say it word for word:
+    no passage is printed twice."""
     if not answer.citations:
         return ""
-    lines = ["Sources:"]
-    for group in _by_story(answer.citations):
-        c = group[0]
+    stories: dict[str, list[Citation]] = {}
+    for c in answer.citations:
         where = f" <{c.url}>" if c.url else ""
-        numbers = " ".join(f"[{x.n}]" for x in group)
-        lines.append(f"{numbers} {c.title} — {c.source or 'unknown outlet'}, {c.published or 'date unknown'}{where}")
-        for x in group:
-            if not find_verbatim(x.quote, answer.answer):
-                quote = x.quote if x.quote[:1] in "“\"‘'" else f"“{x.quote}”"
-                lines.append(f"    [{x.n}] {quote}" if len(group) > 1 else f"    {quote}")
+        stories.setdefault(f"{c.title} — {c.source or 'unknown outlet'}, {c.published or 'date unknown'}{where}",
+                           []).append(c)
+    lines = ["Sources:"]
+    for story, cited in stories.items():
+        lines.append(" ".join(f"[{c.n}]" for c in cited) + f" {story}")
+        for c in cited:
+            if not find_verbatim(c.quote, answer.answer):
+                quote = c.quote if c.quote[:1] in "“\"‘'" else f"“{c.quote}”"
+                lines.append(f"    [{c.n}] {quote}" if len(cited) > 1 else f"    {quote}")
     return "\n".join(lines)
-
-
-def _by_story(citations: list[Citation]) -> list[list[Citation]]:
-    """Citations in order, those of one story in a row kept together."""
-    groups: list[list[Citation]] = []
-    for c in citations:
-        if groups and groups[-1][0].article_id == c.article_id:
-            groups[-1].append(c)
-        else:
-            groups.append([c])
-    return groups
 
 
 def format_answer(answer: Answer) -> str:

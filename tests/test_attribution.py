@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.attribution import headline
+from assistant.answering.draft import Draft
+from assistant.answering.freshness import not_recent
 from assistant.index import Index
 from assistant.index.embeddings import LocalMiniLM
+from assistant.models import Citation
+from assistant.question import TimeFrame
 from assistant.service import open_newsdesk
 from ingest.pipeline import ingest_paths
 
@@ -24,12 +28,22 @@ from .conftest import make_settings
     ("Biden signs the bill – AP News", "The Associated Press", "https://apnews.com/a", "Biden signs the bill"),
     ("Storm closes harbour | CNN ...", "cnn.com", None, "Storm closes harbour"),
     ("Harbour reopens | Gazette", "Gazette", None, "Harbour reopens"),
-    # a last segment that is the headline's own words stays
+    ("Flood warning - ABC News", None, "https://www.abc.net.au/news/1", "Flood warning"),
+    ("Story | CNN Business | CNN", "cnn.com", None, "Story"),
+    # a last segment that is the headline's own words stays, even when it starts like the site's name
     ("Chiefs beat 49ers - in overtime", "cnn.com", "https://www.cnn.com/a", "Chiefs beat 49ers - in overtime"),
+    ("Debate - CNN poll", "CNN", "https://www.cnn.com/a", "Debate - CNN poll"),
+    ("Markets - The week ahead", "The Week", "https://theweek.co.uk/a", "Markets - The week ahead"),
+    ("Results - The Sunday league", "The Sun", "https://www.thesun.co.uk/a", "Results - The Sunday league"),
+    ("Ukraine - Edition 12", None, "https://edition.cnn.com/a", "Ukraine - Edition 12"),
+    ("Housing bill | Newsom signs", None, "https://news.yahoo.com/a", "Housing bill | Newsom signs"),
+    ("Outage – Network Rail", None, "https://www.abc.net.au/a", "Outage – Network Rail"),
     ("Russia - Ukraine war live", "cnn.com", None, "Russia - Ukraine war live"),
     ("Harbour reopens | Weather", "co.uk", None, "Harbour reopens | Weather"),
-    ("CNN", "cnn.com", None, "CNN"),
     ("Harbour reopens | Gazette", None, "http://[broken/1", "Harbour reopens | Gazette"),  # no site to name
+    # a headline that is only the site's name is kept
+    ("CNN", "cnn.com", None, "CNN"),
+    ("- - CNN", "cnn.com", None, "- - CNN"),
     ("  Two   lines\n[2] in it | CNN", "cnn.com", None, "Two lines (2) in it"),
 ])
 def test_a_headline_loses_only_the_site_name_at_its_end(title: str, source: str, url: str | None, shown: str) -> None:
@@ -49,3 +63,10 @@ def test_the_answer_names_the_outlet_once_and_the_citation_keeps_the_title(tmp_p
                                                             as_of=dt.date(2024, 8, 20))
     assert "Gazette (2024-08-12), “Storm breaks the sea wall in Portsmouth”: A winter storm" in answer.answer
     assert answer.citations[0].title == story["title"]  # the API's citation is the story's own title
+
+
+def test_a_refusal_names_the_older_story_by_its_headline() -> None:
+    stale = Draft("…", [Citation(n=1, article_id="a", chunk_id="a-1", title="Storm breaks the sea wall | Gazette",
+                                 source="Gazette", published="2023-01-02", quote="q")])
+    refusal = not_recent(stale, TimeFrame(dt.date(2024, 7, 21), dt.date(2024, 8, 20)), dt.date(2024, 8, 20))
+    assert refusal.refused and refusal.text.endswith("older: Gazette (2023-01-02), “Storm breaks the sea wall”.")

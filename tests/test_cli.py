@@ -135,14 +135,14 @@ def test_sources_name_a_story_once_for_all_its_quotes() -> None:
     from assistant.cli_show import format_sources
     from assistant.models import Answer, Citation
 
-    quotes = ["Ukrainian forces now control 74 settlements.", "Tykhyi said the aim was to protect lives.",
-              "The White House was not told in advance."]
+    quotes = ["Ukrainian forces now control 74 settlements.", "The White House was not told in advance.",
+              "Tykhyi said the aim was to protect lives."]
     cites = [Citation(n=i + 1, article_id=a, chunk_id=f"{a}-1", title=t, url=None, source="AP", published=None,
-                      quote=q) for i, (a, t, q) in enumerate([("a", "Kursk", quotes[0]), ("a", "Kursk", quotes[1]),
-                                                              ("b", "Washington", quotes[2])])]
+                      quote=q) for i, (a, t, q) in enumerate([("a", "Kursk", quotes[0]), ("b", "Washington", quotes[1]),
+                                                              ("a", "Kursk", quotes[2])])]
     said = Answer(question="q", answer=f"{quotes[0]} [1] {quotes[1]} [2] {quotes[2]} [3]", refused=False,
                   citations=cites)
-    assert format_sources(said) == "Sources:\n[1] [2] Kursk — AP, date unknown\n[3] Washington — AP, date unknown"
+    assert format_sources(said) == "Sources:\n[1] [3] Kursk — AP, date unknown\n[2] Washington — AP, date unknown"
     paraphrased = said.model_copy(update={"answer": f"Ukraine holds 74 [1]. {quotes[1]} [2] {quotes[2]} [3]"})
-    assert format_sources(paraphrased) == ("Sources:\n[1] [2] Kursk — AP, date unknown\n"
-                                           f"    [1] “{quotes[0]}”\n[3] Washington — AP, date unknown")
+    assert format_sources(paraphrased) == ("Sources:\n[1] [3] Kursk — AP, date unknown\n"
+                                           f"    [1] “{quotes[0]}”\n[2] Washington — AP, date unknown")

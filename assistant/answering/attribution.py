@@ -18,6 +18,10 @@ __all__ = ["attribution", "headline", "UNATTRIBUTED"]
 UNATTRIBUTED = "an unattributed story"  # a story whose outlet is not known
 _NO_BRACKETS = str.maketrans("[]", "()")
 _SITE_SUFFIX = re.compile(r"\s[|–—-]\s+((?:[^\s|–—-]+\s?){1,4}?)\s*$")  # " | CNN Business", " - The Week UK"
+# what sites put after their name in a headline: "CNN Business", "The Week UK", "AP News"
+_SECTIONS = frozenset({"business", "politics", "world", "news", "uk", "us", "online", "sport", "sports", "travel",
+                       "health", "style", "opinion"})
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu"})
 
 
 def attribution(p: Passage, speaker: str | None) -> str:
@@ -32,20 +36,34 @@ def attribution(p: Passage, speaker: str | None) -> str:
 
 
 def headline(title: str | None, source: str | None, url: str | None) -> str:
-    """``title`` on one line, without brackets ("[2]" in it would read as a citation) and without a
-    trailing segment that names the site the story comes from (its outlet or its web address)."""
+    """``title`` on one line, without brackets ("[2]" in it would read as a citation) and without trailing
+    segments that name the site the story comes from (its outlet or its web address)."""
     text = " ".join((title or "").split()).translate(_NO_BRACKETS)
-    m = _SITE_SUFFIX.search(text)
-    if m and m.start() > 0 and _names_site(m.group(1), source, url):
-        return text[:m.start()].rstrip()
+    sites = _site_names(source, url)
+    while (m := _SITE_SUFFIX.search(text)) and _names_site(m.group(1), sites):
+        rest = text[:m.start()].rstrip()
+        if not any(ch.isalnum() for ch in rest):
+            break  # the headline is only the site's name: keep it
+        text = rest
     return text
 
 
-def _names_site(segment: str, source: str | None, url: str | None) -> bool:
-    """Does a headline's last segment ("CNN Business", "The Week UK", "CNN ...") name the story's site?"""
+def _names_site(segment: str, sites: set[str]) -> bool:
+    """Is a headline's last segment the site's name ("CNN", "CNN Business", "The Week UK"), or that name
+    cut short ("CNN ...")? "CNN poll" or "The week ahead" are the headline's own words."""
+    cut = segment.rstrip().endswith(("...", "…"))
     said = _letters(segment)
-    sites = {_letters(source or "")} | _domain_names(source or "") | _domain_names(_host(url))
-    return len(said) >= 3 and any(len(site) >= 3 and (said.startswith(site) or site.startswith(said)) for site in sites)
+    if len(said) < 3:
+        return False
+    return any(said == site or (said.startswith(site) and said[len(site):] in _SECTIONS) or (cut and site.startswith(said))
+               for site in sites)
+
+
+def _site_names(source: str | None, url: str | None) -> set[str]:
+    """The outlet's name and the name in its web address, in letters: "CNN", "cnn.com" -> cnn;
+    "The Week UK" -> theweekuk; "https://www.abc.net.au/..." -> abc."""
+    names = {_letters(source or ""), _domain_name(source or ""), _domain_name(_host(url))}
+    return {n for n in names if len(n) >= 3}
 
 
 def _host(url: str | None) -> str:
@@ -55,11 +73,15 @@ def _host(url: str | None) -> str:
         return ""
 
 
-def _domain_names(host: str) -> set[str]:
-    """The names in a web address, less its ending: "edition.cnn.com" -> cnn, edition; "theweek.co.uk" -> theweek."""
+def _domain_name(host: str) -> str:
+    """The name a web address is registered under: "edition.cnn.com" -> cnn, "theweek.co.uk" -> theweek,
+    "news.yahoo.com" -> yahoo ("" for what is not a web address)."""
     if " " in host or "." not in host:
-        return set()
-    return {_letters(label) for label in host.lower().split(".")[:-1] if label != "www"}
+        return ""
+    labels = host.lower().split(".")[:-1]  # less the country or generic ending
+    while len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels.pop()  # "co" in theweek.co.uk, "net" in abc.net.au
+    return _letters(labels[-1])
 
 
 def _letters(text: str) -> str:
