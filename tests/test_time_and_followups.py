@@ -43,6 +43,11 @@ D = dt.date
     ("who hosted The Tonight Show?", None, None, False),
     ("what did the Today show air?", None, None, False),
     ("Today, what is the news from Kursk?", D(2024, 8, 19), D(2024, 8, 20), False),
+    # a time still to come is when the event happens, not when its stories were written: the latest ones
+    ("Which landmark is expected to be completed in 2026?", None, None, True),
+    ("Who headlines the festival from August 15th to August 18th, 2025?", None, None, True),
+    ("What will open in September 2024?", None, None, True),
+    ("What did the mayor promise for 2026 in 2023?", D(2023, 1, 1), D(2023, 12, 31), False),
 ])
 def test_time_frames(question: str, since: dt.date | None, until: dt.date | None, recent: bool) -> None:
     frame = read_timeframe(question, AS_OF)
@@ -204,6 +209,10 @@ def test_a_window_in_the_question_is_a_preference_and_the_answer_says_when_nothi
     assert august.answer.endswith("\n\n(None of these stories is dated in August, 2024-08-01 to 2024-08-31.)")
     bakery = desk.ask("Why did the bakery in Leeds win a prize last week?", as_of=AS_OF)
     assert bakery.citations[0].published == "2024-08-16" and "None of these stories" not in bakery.answer
+    # a year still to come sets no window (no story can be dated in it), so no note with a span that ends
+    # before it starts ("in 2025, 2025-01-01 to 2024-08-20"): the latest story about the harbour answers
+    future = desk.ask("Will the harbour in Portsmouth reopen in 2025?", as_of=AS_OF)
+    assert not future.refused and "None of these stories" not in future.answer
     # explicit dates stay strict
     strict = desk.ask("Why did the harbour in Portsmouth close?", filters=Filters(since=D(2024, 8, 10)), as_of=AS_OF)
     assert strict.refused or all(c.published == "2024-08-16" for c in strict.citations)
