@@ -16,11 +16,11 @@ STORY = ("Japan began releasing treated radioactive water into the Pacific Ocean
          "Fumio Kishida said, despite protests from fishermen in Fukushima and from China.")
 
 
-def _candidates(question: str) -> dict[str, dict[str, float]]:
+def _candidates(question: str, story: str = STORY) -> dict[str, dict[str, float]]:
     info = analyze(question)
     q_terms = list(dict.fromkeys(info.terms))
     weights = dict.fromkeys(q_terms, 1.0)
-    passage = Passage(chunk_id="c1", article_id="a1", text=STORY, start=0, end=len(STORY),
+    passage = Passage(chunk_id="c1", article_id="a1", text=story, start=0, end=len(story),
                       title="Water release begins", url=None, source="Test Wire", published=dt.date(2023, 8, 24))
     found = mine(info, [passage], lambda bag: coverage(q_terms, weights, bag), dt.date(2023, 8, 25))
     return {c.text: c.features for c in found}
@@ -66,3 +66,11 @@ def test_the_words_around_a_candidate_say_how_much_of_the_question_they_hold() -
     assert found["Japan"]["window"] > found["Fukushima"]["window"]
     assert found["Japan"]["window"] == pytest.approx(1.0 - 1 / len(set(terms("country began releasing treated "
                                                                              "radioactive water"))))
+
+
+def test_a_question_word_that_opens_a_headline_is_not_part_of_a_name() -> None:
+    found = _candidates("Which grocery chain will close early on Thanksgiving?",
+                        "Which Wegmans stores close early on Thanksgiving. What Tesla owners need to know. "
+                        "WHO Director-General Tedros said the stores were safe.")
+    assert {"Wegmans", "Tesla", "WHO Director-General Tedros"} <= set(found)
+    assert not {"Which Wegmans", "What Tesla"} & set(found)

@@ -47,6 +47,7 @@ _CALENDAR = re.compile(rf"^(?:{_MONTH}|{_WEEKDAY})$")
 _LEAD_WORDS = frozenset({"the", "a", "an", "but", "and", "in", "on", "at", "as", "it", "this", "that", "for", "if",
                          "when", "after", "before", "meanwhile", "however", "while", "so", "he", "she", "they", "we",
                          "i", "his", "her", "their", "its", "our", "mr", "mrs", "ms", "dr"})
+_WH_WORDS = frozenset({"what", "which", "who", "whose", "where", "why", "how"})  # a headline's "What Boar's Head …"
 
 FEATURES = (
     "bias", "type_match", "kind_number", "kind_date", "kind_quote", "kind_caps", "coverage_max", "coverage_mean",
@@ -106,7 +107,7 @@ def _spans(sentence: str) -> list[tuple[int, int, str]]:
         out.append((m.start(1), m.end(1), "quote"))
     for m in _CAPS.finditer(sentence):
         words = [w for w in re.finditer(r"\S+", m.group(0))]
-        while words and words[0].group(0).lower().strip("’'") in _LEAD_WORDS:
+        while words and _leads(words[0].group(0)):
             words.pop(0)
         if not words:
             continue
@@ -116,6 +117,13 @@ def _spans(sentence: str) -> list[tuple[int, int, str]]:
             continue
         out.append((a, a + len(text), "caps"))
     return out
+
+
+def _leads(word: str) -> bool:
+    """Is a capitalised word only there because it opens the sentence ("The", "But", "Which Wegmans …")?
+    "WHO" in capitals is the organisation."""
+    low = word.lower().strip("’'")
+    return low in _LEAD_WORDS or (low in _WH_WORDS and not word.isupper())
 
 
 def _near(sentence: str, a: int, b: int, q_terms: set[str]) -> float:
