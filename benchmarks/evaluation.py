@@ -283,7 +283,9 @@ def run_eval(
 ) -> dict[str, Any]:
     """Build (or reuse) the index of ``articles`` under ``settings.data_dir``, ask every question and
     return the figures (one JSON object), writing per-question predictions. With ``baseline``, also
-    score a naive BM25 pipeline on the same articles and questions, so a figure has something to beat."""
+    score a naive BM25 pipeline on the same articles and questions, so a figure has something to beat.
+    Questions that list their search results also get the share whose answer those stories hold
+    (:mod:`benchmarks.ceiling`), the most answer recall could be."""
     desk = open_newsdesk(settings)
     report = desk.ingest([articles], field_map=field_map, progress=progress)
     questions = list(load_questions(questions_file, limit))
@@ -295,6 +297,11 @@ def run_eval(
                   "ingest_added": report.added, "ingest_s": round(report.elapsed_s, 1)},
         **result.summary(), "predictions": str(predictions),
     }
+    from benchmarks.ceiling import answer_ceiling
+
+    ceiling = answer_ceiling(articles, questions, predictions)
+    if ceiling is not None:
+        figures["answer_in_own_stories"] = ceiling
     if baseline:
         from benchmarks.baseline import baseline_eval
 

@@ -17,6 +17,7 @@ from assistant.index.embeddings import LocalMiniLM
 from assistant.models import Answer, Citation, Passage
 from assistant.service import Newsdesk, open_newsdesk
 from benchmarks.baseline import baseline_eval, chunk_spans, naive_answer
+from benchmarks.ceiling import answer_ceiling
 from benchmarks.evaluation import evaluate, fresh_hit_rank, is_stale
 
 from .conftest import make_settings
@@ -187,6 +188,25 @@ def test_baseline_finds_the_obvious_article(tmp_path: Path) -> None:
     assert {"article_answer_hit", "mean_answer_words", "retrieval_ms"} <= figures.keys()
 
 
+def test_the_answer_ceiling_counts_own_stories_published_by_the_day_asked(tmp_path: Path) -> None:
+    """q1's own story holds "a storm" but is 40 days old (there to find, not recent); q2's holds its
+    answer and is 10 days old; q3's story does not hold "Jim Hale"; q4 lists a story published after the
+    day asked (not there to find) and one missing from the file; q5 lists no search results."""
+    path = _write_articles(tmp_path / "a.jsonl.gz", ARTICLES)
+    listed = [{**QUESTIONS[0], "search_urls": ["https://g.example/1"]},
+              {**QUESTIONS[1], "search_urls": ["https://g.example/3", "https://g.example/2"]},
+              {**QUESTIONS[2], "search_urls": ["https://g.example/3"]},
+              {**QUESTIONS[1], "id": "q4", "date": "2024-02-10",
+               "search_urls": ["https://g.example/2", "https://g.example/missing"]},
+              {**QUESTIONS[1], "id": "q5"}]
+    assert answer_ceiling(path, listed) == {"questions": 4, "in_own_stories": 0.5, "in_own_recent_stories": 0.25}
+    assert answer_ceiling(path, QUESTIONS) is None
+    said = tmp_path / "p.jsonl"  # eval's predictions: q1 right, q2 refused, q3 wrong; q4 missing
+    said.write_text("".join(json.dumps({"id": i, "prediction": p}) + "\n"
+                            for i, p in (("q1", "A storm [1]"), ("q2", ""), ("q3", "Ann Lee [1]"))))
+    assert answer_ceiling(path, listed, said)["answer_recall"] == 0.25
+
+
 def test_chunking_and_naive_answer() -> None:
     assert chunk_spans(2500) == [(0, 1000), (800, 1800), (1600, 2500)]
     assert chunk_spans(1000) == [(0, 1000)] and chunk_spans(0) == []
@@ -216,6 +236,7 @@ def test_cli_eval_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[st
                  "--predictions", str(tmp_path / "p.jsonl"), "--baseline"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["baseline"]["article_answer_hit"]["@1"] == 1.0
+    assert "answer_in_own_stories" not in figures  # these questions list no search results
     assert figures["vs_baseline"] == {
         "chunk_answer_hit@5": round(figures["chunk_answer_hit"]["@5"] - figures["baseline"]["chunk_answer_hit"]["@5"], 4),
         "answer_recall": round(figures["answer_recall"] - figures["baseline"]["answer_recall"], 4),
@@ -224,15 +245,21 @@ def test_cli_eval_with_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_cli_eval_into_a_log_prints_plain_progress_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Not a terminal: the questions asked so far as plain lines (one at the end at least), no bar;
-    --no-progress: none."""
+    --no-progress: none. Questions that list their search results get the answer's ceiling too."""
     articles = _write_articles(tmp_path / "a.jsonl.gz", ARTICLES)
     questions = tmp_path / "q.jsonl"
-    questions.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
+    listed = [{**q, "search_urls": [a["url"]]} for q, a in zip(QUESTIONS, ARTICLES, strict=True)]
+    questions.write_text("".join(json.dumps(q) + "\n" for q in listed))
     capsys.readouterr()
     args = ["--data-dir", str(tmp_path / "d"), "eval", "--articles", str(articles), "--questions", str(questions),
             "--predictions", str(tmp_path / "p.jsonl")]
     assert main(args) == 0
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    # each question's own story: the harbour's holds "a storm" (40 days old), the lottery's its winner (10 days)
+    figures = json.loads(out)
+    assert {k: v for k, v in figures["answer_in_own_stories"].items() if k != "answer_recall"} == {
+        "questions": 3, "in_own_stories": 0.6667, "in_own_recent_stories": 0.3333}
+    assert figures["answer_in_own_stories"]["answer_recall"] == figures["answer_recall"]  # the same questions
     lines = [line for line in err.splitlines() if line.startswith("eval: ")]
     assert lines and lines[-1].startswith("eval: 3/3 questions, ") and "\r" not in err
     assert main([*args, "--no-progress"]) == 0
