@@ -71,6 +71,6 @@ def test_the_words_around_a_candidate_say_how_much_of_the_question_they_hold() -
 def test_a_question_word_that_opens_a_headline_is_not_part_of_a_name() -> None:
     found = _candidates("Which grocery chain will close early on Thanksgiving?",
                         "Which Wegmans stores close early on Thanksgiving. What Tesla owners need to know. "
-                        "WHO Director-General Tedros said the stores were safe.")
-    assert {"Wegmans", "Tesla", "WHO Director-General Tedros"} <= set(found)
-    assert not {"Which Wegmans", "What Tesla"} & set(found)
+                        "WHO Director-General Tedros said he starred in Who Framed Roger Rabbit.")
+    assert {"Wegmans", "Tesla", "WHO Director-General Tedros", "Who Framed Roger Rabbit"} <= set(found)
+    assert not {"Which Wegmans", "What Tesla", "Framed Roger Rabbit"} & set(found)

@@ -107,7 +107,9 @@ def _spans(sentence: str) -> list[tuple[int, int, str]]:
         out.append((m.start(1), m.end(1), "quote"))
     for m in _CAPS.finditer(sentence):
         words = [w for w in re.finditer(r"\S+", m.group(0))]
-        while words and _leads(words[0].group(0)):
+        if words and _asks(words[0].group(0)) and not sentence[:m.start()].rstrip(" \"“‘'([").rstrip()[-1:].isalnum():
+            words.pop(0)  # "Which Wegmans stores close …" opening a headline: Wegmans; "The Who", "in Who Framed …" stay
+        while words and words[0].group(0).lower().strip("’'") in _LEAD_WORDS:
             words.pop(0)
         if not words:
             continue
@@ -119,11 +121,9 @@ def _spans(sentence: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _leads(word: str) -> bool:
-    """Is a capitalised word only there because it opens the sentence ("The", "But", "Which Wegmans …")?
-    "WHO" in capitals is the organisation."""
-    low = word.lower().strip("’'")
-    return low in _LEAD_WORDS or (low in _WH_WORDS and not word.isupper())
+def _asks(word: str) -> bool:
+    """A question word in title case ("Which", not "WHO", the organisation)."""
+    return word.lower() in _WH_WORDS and not word.isupper()
 
 
 def _near(sentence: str, a: int, b: int, q_terms: set[str]) -> float:
