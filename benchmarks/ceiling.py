@@ -18,39 +18,52 @@ from typing import Any
 
 from benchmarks.baseline import read_articles
 from benchmarks.evaluation import STALE_DAYS, as_date, contains_answer, normalize_answer
+from ingest.sources import FieldMap, record_fields
 
 __all__ = ["answer_ceiling"]
 
 
-def answer_ceiling(articles: Path, questions: list[dict[str, Any]], predictions: Path | None = None
-                   ) -> dict[str, Any] | None:
+def answer_ceiling(articles: Path, questions: list[dict[str, Any]], predictions: Path | None = None,
+                   field_map: FieldMap | None = None) -> dict[str, Any] | None:
     """{"questions", "in_own_stories", "in_own_recent_stories"} over the questions that list their search
     results, with "answer_recall" there when ``predictions`` (eval's JSONL) is given; None when no
-    question lists them."""
-    listed = [q for q in questions if q.get("search_urls")]
+    question lists them. The articles' fields are read as ingest reads them (``field_map`` as for ingest)."""
+    listed = [(q, urls) for q in questions if (urls := _urls(q))]
     if not listed:
         return None
-    wanted = {url for q in listed for url in q["search_urls"]}
+    wanted = {url for _, urls in listed for url in urls}
     stories: dict[str, tuple[dt.date | None, str]] = {}
-    for a in read_articles(articles):
+    for record in read_articles(articles):
+        a = record_fields(record, field_map)
         url = a.get("url")
         if isinstance(url, str) and url in wanted and url not in stories:
-            text = f"{a.get('title') or ''} . {a.get('text') or ''}"
-            stories[url] = (as_date(a.get("published")), f" {normalize_answer(text)} ")
-    anywhere = recent = 0
-    for q in listed:
+            text = normalize_answer(f"{a.get('title') or ''} . {a.get('text') or ''}")
+            stories[url] = (as_date(a.get("published")), f" {text} ")
+    said = _predictions(predictions) if predictions is not None else None
+    anywhere = recent = right = 0
+    for q, urls in listed:
         asked = dt.date.fromisoformat(q["date"])
-        golds = [f" {g} " for g in (normalize_answer(x) for x in q.get("answers", []) if x) if g.strip()]
-        found = [day for day, text in (stories[u] for u in q["search_urls"] if u in stories)
+        answers = [x for x in q.get("answers") or [] if isinstance(x, str) and x]
+        golds = [f" {g} " for g in map(normalize_answer, answers) if g]
+        found = [day for day, text in (stories[u] for u in urls if u in stories)
                  if (day is None or day <= asked) and any(g in text for g in golds)]
         anywhere += bool(found)
         recent += any(day is not None and (asked - day).days <= STALE_DAYS for day in found)
+        right += said is not None and contains_answer(said.get(q["id"]) or "", answers)
     n = len(listed)
     figures: dict[str, Any] = {"questions": n, "in_own_stories": round(anywhere / n, 4),
                                "in_own_recent_stories": round(recent / n, 4)}
-    if predictions is not None:
-        with predictions.open(encoding="utf-8") as f:
-            said = {p["id"]: p["prediction"] for p in map(json.loads, filter(str.strip, f))}
-        right = sum(contains_answer(said.get(q["id"]) or "", q.get("answers", [])) for q in listed)
+    if said is not None:
         figures["answer_recall"] = round(right / n, 4)
     return figures
+
+
+def _urls(q: dict[str, Any]) -> list[str]:
+    urls = q.get("search_urls")
+    return [u for u in urls if isinstance(u, str) and u] if isinstance(urls, list) else []
+
+
+def _predictions(path: Path) -> dict[str, str]:
+    """Each question's answer text in eval's predictions JSONL ("" when refused)."""
+    with path.open(encoding="utf-8") as f:
+        return {p["id"]: p.get("prediction") or "" for p in map(json.loads, filter(str.strip, f))}

@@ -60,14 +60,14 @@ def token_f1(prediction: str, golds: list[str]) -> float:
     return best
 
 
-def as_date(published: str | dt.date | None) -> dt.date | None:
+def as_date(published: object) -> dt.date | None:
     """A story's date from its ISO string (or the date itself); None when undated or unreadable."""
     if isinstance(published, str):
         try:
             return dt.date.fromisoformat(published[:10])
         except ValueError:
             return None
-    return published
+    return published if isinstance(published, dt.date) else None
 
 
 def is_stale(published: str | dt.date | None, asked: dt.date) -> bool:
@@ -299,7 +299,7 @@ def run_eval(
     }
     from benchmarks.ceiling import answer_ceiling
 
-    ceiling = answer_ceiling(articles, questions, predictions)
+    ceiling = answer_ceiling(articles, questions, predictions, field_map)
     if ceiling is not None:
         figures["answer_in_own_stories"] = ceiling
     if baseline:

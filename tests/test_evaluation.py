@@ -205,6 +205,14 @@ def test_the_answer_ceiling_counts_own_stories_published_by_the_day_asked(tmp_pa
     said.write_text("".join(json.dumps({"id": i, "prediction": p}) + "\n"
                             for i, p in (("q1", "A storm [1]"), ("q2", ""), ("q3", "Ann Lee [1]"))))
     assert answer_ceiling(path, listed, said)["answer_recall"] == 0.25
+    # fields named as ingest knows them ("link", "date"), an undated story (there to find, not recent),
+    # junk in search_urls and answers: read like the rest, not a crash after a long eval
+    other = _write_articles(tmp_path / "b.jsonl.gz", [
+        {"link": "https://g.example/9", "date": "2024-03-05", "title": "Jackpot", "text": "Maureen Baxter won."},
+        {"url": "https://g.example/8", "published": None, "text": "A storm shut the harbour."}])
+    odd = [{**QUESTIONS[1], "answers": ["Maureen Baxter", None], "search_urls": [None, {"u": 1}, "https://g.example/9"]},
+           {**QUESTIONS[0], "search_urls": ["https://g.example/8"]}, {**QUESTIONS[2], "search_urls": "https://g.example/9"}]
+    assert answer_ceiling(other, odd) == {"questions": 2, "in_own_stories": 1.0, "in_own_recent_stories": 0.5}
 
 
 def test_chunking_and_naive_answer() -> None:
