@@ -47,7 +47,8 @@ D = dt.date
     ("Which landmark is expected to be completed in 2026?", None, None, True),
     ("Who headlines the festival from August 15th to August 18th, 2025?", None, None, True),
     ("What will open in September 2024?", None, None, True),
-    ("What did the mayor promise for 2026 in 2023?", D(2023, 1, 1), D(2023, 12, 31), False),
+    ("What will be built in 2026, the mayor said in 2023?", D(2023, 1, 1), D(2023, 12, 31), False),
+    ("The stadium opens in 2026, the club said on Monday: what will it seat?", D(2024, 8, 19), D(2024, 8, 19), False),
 ])
 def test_time_frames(question: str, since: dt.date | None, until: dt.date | None, recent: bool) -> None:
     frame = read_timeframe(question, AS_OF)

@@ -57,20 +57,30 @@ def _month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
 def read_timeframe(question: str, as_of: dt.date) -> TimeFrame:
     """The time frame a question asks about, relative to ``as_of``: the first reader that finds one
     wins (relative words, then weekdays, then calendar dates), else a preference for recent stories,
-    which a time still to come ("in 2026" asked in 2024) also gets."""
+    which a time still to come also gets: "will be completed in 2026" asked in 2024 says when the event
+    happens, not when its stories were written (none is dated after the day asked), so it is passed over
+    for any other time the question names ("…, the mayor said in 2023") and otherwise means the latest."""
     q = _without_names(question).lower()
-    for reader in (_relative_frame, _weekday_frame, _calendar_frame):
-        frame = reader(q, as_of)
-        if frame is not None and frame.since is not None and frame.since > as_of:
-            # "will open in 2026", "the festival from August 15th to 18th": when the event happens, not
-            # when its stories were written (no story is dated after the day asked); what is known of it
-            # now is in the latest stories
-            return TimeFrame(recent=True, phrase="latest")
-        if frame is not None:
-            return frame
-    if re.search(r"\b(latest|newest|most recent|recently|recent|currently|right now|now|so far|upcoming)\b", q):
+    to_come = False
+    while (frame := _first_frame(q, as_of)) is not None and frame.since is not None and frame.since > as_of:
+        to_come = True
+        if not frame.phrase or frame.phrase not in q:
+            frame = None
+            break
+        q = q.replace(frame.phrase, " " * len(frame.phrase), 1)
+    if frame is not None:
+        return frame
+    if to_come or re.search(r"\b(latest|newest|most recent|recently|recent|currently|right now|now|so far|upcoming)\b", q):
         return TimeFrame(recent=True, phrase="latest")
     return TimeFrame()
+
+
+def _first_frame(q: str, as_of: dt.date) -> TimeFrame | None:
+    for reader in (_relative_frame, _weekday_frame, _calendar_frame):
+        frame = reader(q, as_of)
+        if frame is not None:
+            return frame
+    return None
 
 
 def _relative_frame(q: str, as_of: dt.date) -> TimeFrame | None:
