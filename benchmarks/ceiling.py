@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import read_articles
-from benchmarks.evaluation import STALE_DAYS, as_date, contains_answer, normalize_answer
+from benchmarks.evaluation import STALE_DAYS, as_date, contains_answer, gold_keys, normalize_answer
 from ingest.sources import FieldMap, record_fields
 
 __all__ = ["answer_ceiling"]
@@ -44,7 +44,7 @@ def answer_ceiling(articles: Path, questions: list[dict[str, Any]], predictions:
     for q, urls in listed:
         asked = dt.date.fromisoformat(q["date"])
         answers = [x for x in q.get("answers") or [] if isinstance(x, str) and x]
-        golds = [f" {g} " for g in map(normalize_answer, answers) if g]
+        golds = gold_keys(answers)  # the stories' texts are normalised once, above
         found = [day for day, text in (stories[u] for u in urls if u in stories)
                  if (day is None or day <= asked) and any(g in text for g in golds)]
         anywhere += bool(found)

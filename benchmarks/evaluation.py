@@ -26,7 +26,7 @@ from assistant.config import Settings
 from assistant.models import Answer
 from assistant.service import Newsdesk, open_newsdesk
 
-__all__ = ["normalize_answer", "contains_answer", "token_f1", "load_questions", "evaluate", "run_eval", "EvalResult",
+__all__ = ["normalize_answer", "gold_keys", "contains_answer", "token_f1", "load_questions", "evaluate", "run_eval", "EvalResult",
            "is_stale", "hit_ranks", "fresh_hit_rank"]
 
 KS = (1, 5, 10)
@@ -41,9 +41,14 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+def gold_keys(golds: list[str]) -> list[str]:
+    """The gold answers as :func:`contains_answer` looks for them: normalised, padded to whole words."""
+    return [f" {g} " for g in (normalize_answer(x) for x in golds) if g]
+
+
 def contains_answer(text: str, golds: list[str]) -> bool:
     norm = f" {normalize_answer(text)} "
-    return any(g and f" {g} " in norm for g in (normalize_answer(x) for x in golds))
+    return any(key in norm for key in gold_keys(golds))
 
 
 def token_f1(prediction: str, golds: list[str]) -> float:

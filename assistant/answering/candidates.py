@@ -107,7 +107,7 @@ def _spans(sentence: str) -> list[tuple[int, int, str]]:
         out.append((m.start(1), m.end(1), "quote"))
     for m in _CAPS.finditer(sentence):
         words = [w for w in re.finditer(r"\S+", m.group(0))]
-        if words and _asks(words[0].group(0)) and not sentence[:m.start()].rstrip(" \"“‘'([").rstrip()[-1:].isalnum():
+        if words and _asks(words[0].group(0)) and not _after_a_word(sentence, m.start()):
             words.pop(0)  # "Which Wegmans stores close …" opening a headline: Wegmans; "The Who", "in Who Framed …" stay
         while words and words[0].group(0).lower().strip("’'") in _LEAD_WORDS:
             words.pop(0)
@@ -124,6 +124,12 @@ def _spans(sentence: str) -> list[tuple[int, int, str]]:
 def _asks(word: str) -> bool:
     """A question word in title case ("Which", not "WHO", the organisation)."""
     return word.lower() in _WH_WORDS and not word.isupper()
+
+
+def _after_a_word(sentence: str, at: int) -> bool:
+    """Does a word come before ``at`` (spaces, quotes and brackets aside), rather than the sentence's start
+    or a colon, dash or full stop?"""
+    return sentence[:at].rstrip(" \"“‘'([").rstrip()[-1:].isalnum()
 
 
 def _near(sentence: str, a: int, b: int, q_terms: set[str]) -> float:
