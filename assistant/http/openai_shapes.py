@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
@@ -128,16 +129,34 @@ def cut_to_tokens(text: str, limit: int, count: Counter) -> str:
 
 def sources_block(citations: list[Citation]) -> str:
     """The Sources list put after the answer: a blank line, ``Sources:``, then one line an article after the
-    markers that cite it, ``[1][2] Outlet, 2024-08-12, “Title”, https://...`` (parts a story lacks left out)."""
+    markers that cite it, ``[1][2] Outlet, 2024-08-12, “Title”, <https://...>`` (parts a story lacks left out),
+    each field escaped as Markdown text."""
     by_article: dict[str, list[Citation]] = {}
     for c in citations:
         by_article.setdefault(c.article_id, []).append(c)
     lines = []
     for cited in by_article.values():
         c = cited[0]
-        parts = [c.source, c.published, f"“{c.title}”" if c.title else None, c.url]
+        parts = [_md(c.source), _md(c.published), f"“{_md(c.title)}”" if c.title else None, _md_url(c.url)]
         lines.append("".join(f"[{m.n}]" for m in cited) + " " + ", ".join(p for p in parts if p))
     return "\n\nSources:\n" + "\n".join(lines) if lines else ""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~])")
+
+
+def _md(text: str | None) -> str | None:
+    """A stored field as plain text in Markdown: clients render the content, so a title holding HTML or
+    ``![img](...)`` must not become an image, a tag or a link (backslash escapes, CommonMark's own)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split())) if text else text
+
+
+def _md_url(url: str | None) -> str | None:
+    """An http(s) link as a Markdown autolink ``<...>``, with what could end it percent-encoded; any
+    other scheme (``javascript:``) is left out."""
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return None
+    return "<" + quote(url, safe="/:?#[]@!$&'()*+,;=%-._~") + ">"
 
 
 _SOURCES_TAIL = re.compile(r"\n\nSources:\n(?:(?:\[\d+\])+ [^\n]*(?:\n|$))+\Z")
