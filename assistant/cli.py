@@ -1,7 +1,8 @@
 """The ``newsdesk`` command. Each subcommand parses arguments, calls the core, prints, exits.
 
 Exit codes: 0 ok; 1 unexpected; 2 bad input or configuration; 3 not found; 4 ingest partial or
-failed; 5 index problem; 6 LLM endpoint failed. Every error is one line on stderr.
+failed; 5 index problem; 6 LLM endpoint failed; 130 interrupted; 141 the reader of the output went away
+(``newsdesk ask ... | head``: stop quietly, as other tools do). Every error is one line on stderr.
 
 The arguments are in ``cli_parser``, what is printed for people in ``cli_show``, the terminal chat in
 ``cli_chat``, serving in ``cli_serve``.
@@ -232,6 +233,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The pipe we print into was closed: point stdout at /dev/null so that the flush at exit does not
+    raise again, and exit as a process stopped by SIGPIPE reports (128 + 13)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":
