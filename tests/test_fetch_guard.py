@@ -3,7 +3,8 @@ answer that changes between the check and the connect cannot reach a private add
 that is not globally routable is refused, and an upper-case scheme is still a URL.
 
 The resolver is the one boundary faked here (DNS can't be run offline): it answers a public address
-first and 127.0.0.1 after that, as a rebinding attacker's server would."""
+first and 127.0.0.1 after that, as a rebinding attacker's server would; and the connection to that public
+address is refused in-process, so no packet leaves the machine."""
 
 from __future__ import annotations
 
@@ -51,7 +52,17 @@ def test_dns_rebinding_cannot_reach_a_private_address(tmp_path: Path, embedder: 
         address = "8.8.8.8" if len(asked) == 1 else "127.0.0.1"  # public for the check, loopback after
         return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
 
+    real_connect = socket.create_connection
+    connected: list[str] = []
+
+    def connect(address: Any, *args: Any, **kwargs: Any) -> Any:
+        connected.append(address[0])
+        if address[0] == "8.8.8.8":  # no packet leaves the machine: the public server "refuses"
+            raise ConnectionRefusedError(111, "Connection refused")
+        return real_connect(address, *args, **kwargs)
+
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "create_connection", connect)
     seen: list[str] = []
     settings = make_settings(tmp_path / "d", fetch_timeout_s=2.0)
     with ServerThread(_site(seen)) as site:
@@ -59,7 +70,8 @@ def test_dns_rebinding_cannot_reach_a_private_address(tmp_path: Path, embedder: 
                               progress=False)
     assert seen == []  # the private server was never reached
     assert report.status == "failed" and report.added == 0
-    assert asked == ["rebind.example"]  # resolved once: the connection used the checked address
+    assert asked == ["rebind.example"]  # resolved once
+    assert connected == ["8.8.8.8"]  # and the connection went to the address that was checked
 
 
 @pytest.mark.parametrize("url", [
