@@ -15,7 +15,7 @@ from assistant.errors import InputError, NewsdeskError
 from assistant.service import Answer, Filters, Final, Newsdesk
 from assistant.text import counted
 
-__all__ = ["build_page", "answer_markdown", "sources_html", "PAGE_CSS"]
+__all__ = ["build_page", "answer_markdown", "sources_html", "message_text", "PAGE_CSS"]
 
 EXAMPLES = [
     "What did Tykhyi say about occupation?",
@@ -46,6 +46,18 @@ def _plain(markdown: str) -> str:
     text = re.sub(r"^\*\*((?:[^*\\]|\\.)+)\*\*", r"\1", text)  # the short answer's bold
     text = re.sub(r"\[\\\[(\d+)\\\]\]\(#source-\d+\)", r"[\1]", text)
     return html.unescape(re.sub(r"\\(.)", r"\1", text)).strip()
+
+
+def message_text(content: Any) -> str:
+    """A chat message's text as Gradio 6 hands it back: a string, or a list of parts such as
+    ``{"type": "text", "text": ...}`` (files and other parts carry no text for the conversation)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content["text"]) if isinstance(content.get("text"), str) else ""
+    if isinstance(content, (list, tuple)):
+        return "\n".join(filter(None, (message_text(part) for part in content)))
+    return ""
 
 
 _AFTER_SHORT = re.compile(r"^((?:\s*\[\d{1,3}\])*)\s*[.:]?\s*")
@@ -120,7 +132,7 @@ def _responder(newsdesk: Newsdesk) -> Callable[..., Iterator[tuple[str, Chat, st
         if not message or not message.strip():
             yield "", chat, sources_html(None)
             return
-        history = [(m["role"], _plain(str(m.get("content", "")))) for m in chat][-8:]
+        history = [(m["role"], _plain(message_text(m.get("content")))) for m in chat][-8:]
         chat.append({"role": "user", "content": _escape_md(message)})
         chat.append({"role": "assistant", "content": "…"})
         shown = ""
