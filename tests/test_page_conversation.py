@@ -33,6 +33,8 @@ def test_who_said_that_follows_the_conversation(seed_desk: Newsdesk) -> None:
         page.locator("#chat strong", has_text="74 settlements").first.wait_for(timeout=60_000)
         page.locator("#question textarea").fill(follow_up)
         page.locator("#ask").click()
-        page.locator("#chat .message").nth(3).get_by_text("Syrskyi").first.wait_for(timeout=60_000)
-        last = page.locator("#chat .message").nth(3).inner_text()
+        answers = page.locator("#chat [data-testid='bot']")
+        answers.nth(1).get_by_text("as reported by").first.wait_for(timeout=60_000)  # "SPEAKER, as reported by ..."
+        assert answers.count() == 2
+        last = answers.nth(1).inner_text()
         assert "Syrskyi" in last and "Tykhyi" not in last
