@@ -57,7 +57,9 @@ def _with_page(app: FastAPI, newsdesk: Newsdesk) -> FastAPI:
 
     keys = newsdesk.settings.api_key_set
     auth = (lambda _user, password: password in keys) if keys else None
+    # show_error=False: an unexpected error's text (paths, library internals) stays in the server's log;
+    # the page's own messages (gr.Error) are shown either way.
     mounted: FastAPI = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS,
-                                           auth=auth,
+                                           auth=auth, show_error=False,
                                            auth_message="Sign in with any user name and an API key as the password.")
     return mounted
