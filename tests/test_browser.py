@@ -30,13 +30,13 @@ def _require_browser() -> None:
 
 
 @contextmanager
-def chromium_page(app: Any, **page_options: Any) -> Iterator[tuple[Any, str]]:
+def chromium_page(app: Any, *, extra_args: tuple[str, ...] = (), **page_options: Any) -> Iterator[tuple[Any, str]]:
     """A real server for ``app`` on 127.0.0.1 and a page of headless Debian Chromium: (page, server URL)."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     with ServerThread(app) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS + list(extra_args))
         try:
             yield browser.new_page(**page_options), server.url
         finally:

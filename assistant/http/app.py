@@ -14,6 +14,7 @@ from assistant.errors import NewsdeskError
 from assistant.http import methods, routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.docs import add_local_docs
+from assistant.http.origin import OriginGuard, policy_from
 from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
 from assistant.service import Newsdesk
 
@@ -34,6 +35,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    app.add_middleware(OriginGuard, policy=policy_from(settings))  # added last: the outermost
     app.add_exception_handler(NewsdeskError, newsdesk_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
