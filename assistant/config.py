@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         "and the address it listens on (with --host 0.0.0.0, only the loopback names): the name a deployment "
         "is reached by (news.example.com, or its IP). A request with any other Host header is refused, which "
         "stops DNS rebinding; '*' answers every name (only behind a proxy that checks Host itself).")
+    login_failures: int = Field(
+        10, ge=1, description="Failed page sign-ins one client address may make within login_window_s; "
+        "further tries get 429 until the oldest failure is that old.")
+    login_window_s: float = Field(60.0, gt=0.0, description="The window that login_failures counts over.")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body the API accepts.")
     sources_in_content: bool = Field(
         True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "
