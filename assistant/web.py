@@ -167,9 +167,18 @@ def _uploader(newsdesk: Newsdesk, page: UploadsOnlyBlocks) -> Callable[[list[Any
     return upload
 
 
+def _refresher(newsdesk: Newsdesk) -> Callable[[], tuple[str, Any]]:
+    """The index line and the outlets as the index is now: other processes and the API add stories."""
+
+    def refresh() -> tuple[str, Any]:
+        return stats_markdown(newsdesk), gr.update(choices=_outlets(newsdesk))
+
+    return refresh
+
+
 def build_page(newsdesk: Newsdesk) -> gr.Blocks:
     """The Blocks app; the caller mounts it (see :func:`assistant.http.app.create_app`)."""
-    respond = _responder(newsdesk)
+    respond, refresh = _responder(newsdesk), _refresher(newsdesk)
     with UploadsOnlyBlocks(title="newsdesk") as page:
         upload = _uploader(newsdesk, page)
         gr.Markdown("## newsdesk\nAsk about the stories in your collection. Answers quote and cite them.")
@@ -195,10 +204,11 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
                 gr.Markdown("### Sources")
                 panel = gr.HTML(sources_html(None), elem_id="sources")
         inputs = [box, chatbot, since, until, outlets]
-        box.submit(respond, inputs, [box, chatbot, panel])
-        send.click(respond, inputs, [box, chatbot, panel])
+        for asked in (box.submit(respond, inputs, [box, chatbot, panel]), send.click(respond, inputs, [box, chatbot, panel])):
+            asked.then(refresh, None, [index_line, outlets], show_progress="hidden", api_visibility="private")
         clear.click(lambda: ([], sources_html(None)), None, [chatbot, panel])
         add.click(upload, [files], [added, index_line, outlets])
+        page.load(refresh, None, [index_line, outlets], show_progress="hidden", api_visibility="private")
     blocks: gr.Blocks = page
     return blocks
 
