@@ -38,6 +38,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> int:
     from assistant.http.app import create_app
 
     host, port = host or settings.host, port if port is not None else settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})  # the app answers to the bound name
     sock = bind(host, port)
     try:
         nd = open_newsdesk(settings)

@@ -108,7 +108,18 @@ class Settings(BaseSettings):
 
     api_keys: str = Field("", description="Comma-separated API keys; when set, every route but /healthz and "
                           "the page itself need one (the page asks for a key to log in).")
-    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (empty: none).")
+    cors_origins: str = Field(
+        "", description="Comma-separated origins (https://app.example) whose pages may call the API from the "
+        "browser (CORS); empty: none. Every other page's request is refused, whatever its method.")
+    allowed_hosts: str = Field(
+        "", description="Comma-separated host names this server answers to besides localhost, 127.0.0.1, ::1 "
+        "and the address it listens on (with --host 0.0.0.0, only the loopback names): the name a deployment "
+        "is reached by (news.example.com, or its IP). A request with any other Host header is refused, which "
+        "stops DNS rebinding; '*' answers every name (only behind a proxy that checks Host itself).")
+    login_failures: int = Field(
+        10, ge=1, description="Failed page sign-ins one client address may make within login_window_s; "
+        "further tries get 429 until the oldest failure is that old.")
+    login_window_s: float = Field(60.0, gt=0.0, description="The window that login_failures counts over.")
     max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body the API accepts.")
     sources_in_content: bool = Field(
         True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "

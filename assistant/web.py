@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import InputError, NewsdeskError
+from assistant.http.page_files import REFUSED, UploadsOnlyBlocks, is_uploaded
 from assistant.service import Answer, Filters, Final, Newsdesk
 from assistant.text import counted
 
@@ -153,15 +154,23 @@ def _responder(newsdesk: Newsdesk) -> Callable[..., Iterator[tuple[str, Chat, st
     return respond
 
 
-def _uploader(newsdesk: Newsdesk) -> Callable[[list[Any] | None], tuple[str, str, Any]]:
-    """The Add-stories handler: ingests the files, then the summary, the index line and the outlets."""
+def _uploader(newsdesk: Newsdesk, page: UploadsOnlyBlocks) -> Callable[[list[Any] | None], tuple[str, str, Any]]:
+    """The Add-stories handler: ingests the files, then the summary, the index line and the outlets.
+    Only files the browser uploaded: the page refuses others before this runs; checked here again, so that
+    this handler never reads a server file whatever Gradio lets through."""
 
     def upload(files: list[Any] | None) -> tuple[str, str, Any]:
         if not files:
             return "No files chosen.", stats_markdown(newsdesk), gr.update()
         from assistant.http.uploads import ingest_files
 
-        report = ingest_files(newsdesk, [Path(getattr(f, "name", f)) for f in files])
+        paths = [str(getattr(f, "name", f)) for f in files]
+        if not all(is_uploaded(p, page.upload_file_set) for p in paths):
+            raise gr.Error(REFUSED)
+        try:
+            report = ingest_files(newsdesk, [Path(p) for p in paths])
+        except NewsdeskError as exc:
+            return f"Sorry: {_escape_md(str(exc))}", stats_markdown(newsdesk), gr.update()
         failed = "".join(f"\n- {_escape_md(x['source'])}: {_escape_md(x['reason'])}" for x in report["failed"])
         summary = (f"{report['status']}: {report['added']} added, {report['updated']} updated, {report['unchanged']} "
                    f"unchanged, {counted(report['duplicates'] + report['near_duplicates'], 'duplicate')}{failed}")
@@ -170,10 +179,20 @@ def _uploader(newsdesk: Newsdesk) -> Callable[[list[Any] | None], tuple[str, str
     return upload
 
 
+def _refresher(newsdesk: Newsdesk) -> Callable[[], tuple[str, Any]]:
+    """The index line and the outlets as the index is now: other processes and the API add stories."""
+
+    def refresh() -> tuple[str, Any]:
+        return stats_markdown(newsdesk), gr.update(choices=_outlets(newsdesk))
+
+    return refresh
+
+
 def build_page(newsdesk: Newsdesk) -> gr.Blocks:
     """The Blocks app; the caller mounts it (see :func:`assistant.http.app.create_app`)."""
-    respond, upload = _responder(newsdesk), _uploader(newsdesk)
-    with gr.Blocks(title="newsdesk") as page:
+    respond, refresh = _responder(newsdesk), _refresher(newsdesk)
+    with UploadsOnlyBlocks(title="newsdesk") as page:
+        upload = _uploader(newsdesk, page)
         gr.Markdown("## newsdesk\nAsk about the stories in your collection. Answers quote and cite them.")
         index_line = gr.Markdown(stats_markdown(newsdesk), elem_id="index-stats")
         with gr.Row():
@@ -197,10 +216,11 @@ def build_page(newsdesk: Newsdesk) -> gr.Blocks:
                 gr.Markdown("### Sources")
                 panel = gr.HTML(sources_html(None), elem_id="sources")
         inputs = [box, chatbot, since, until, outlets]
-        box.submit(respond, inputs, [box, chatbot, panel])
-        send.click(respond, inputs, [box, chatbot, panel])
+        for asked in (box.submit(respond, inputs, [box, chatbot, panel]), send.click(respond, inputs, [box, chatbot, panel])):
+            asked.then(refresh, None, [index_line, outlets], show_progress="hidden", api_visibility="private")
         clear.click(lambda: ([], sources_html(None)), None, [chatbot, panel])
         add.click(upload, [files], [added, index_line, outlets])
+        page.load(refresh, None, [index_line, outlets], show_progress="hidden", api_visibility="private")
     blocks: gr.Blocks = page
     return blocks
 

@@ -56,7 +56,7 @@ def test_an_article_that_cannot_be_ingested_is_422_in_the_apis_terms(tmp_path: P
 def test_wrong_method_on_an_openai_route_is_a_405_in_openais_shape(seed_desk: Newsdesk) -> None:
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_app(seed_desk, with_page=False))
+    client = TestClient(create_app(seed_desk, with_page=False), base_url="http://localhost")  # a Host the app answers to
     response = client.get("/v1/chat/completions")
     assert response.status_code == 405 and response.headers["allow"] == "POST"
     error = response.json()["error"]

@@ -30,13 +30,13 @@ def _require_browser() -> None:
 
 
 @contextmanager
-def chromium_page(app: Any, **page_options: Any) -> Iterator[tuple[Any, str]]:
+def chromium_page(app: Any, *, extra_args: tuple[str, ...] = (), **page_options: Any) -> Iterator[tuple[Any, str]]:
     """A real server for ``app`` on 127.0.0.1 and a page of headless Debian Chromium: (page, server URL)."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     with ServerThread(app) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS + list(extra_args))
         try:
             yield browser.new_page(**page_options), server.url
         finally:
@@ -114,3 +114,32 @@ def test_upload_filters_and_inert_article_text(tmp_path, embedder) -> None:  # t
         page.locator("#question textarea").fill("When did the harbour in Portsmouth reopen?")
         page.locator("#ask").click()
         page.get_by_text("The stories I have don't say.").first.wait_for(timeout=60_000)
+
+
+def test_stats_and_outlets_follow_the_index(seed_desk: Newsdesk) -> None:
+    """Stories added elsewhere (the API, `newsdesk ingest`) show in the index line and the Outlets filter
+    when the page loads and after each answer, not only as they were when the server started."""
+    import httpx
+
+    def story(outlet: str) -> dict[str, str]:
+        return {"title": f"{outlet} harbour", "text": f"The harbour reopened on Thursday, {outlet} reported.",
+                "source": outlet, "url": f"https://{outlet.lower()}.example/harbour"}
+
+    with chromium_page(create_app(seed_desk), viewport={"width": 1300, "height": 900}) as (page, url):
+        page.goto(url + "/")
+        stats = page.locator("#index-stats")
+        stats.get_by_text("1 story").wait_for(timeout=30_000)
+        assert httpx.post(url + "/v1/articles", json=story("Gazette"), timeout=60).json()["added"] == 1
+        page.reload()
+        stats.get_by_text("2 stories").wait_for(timeout=30_000)
+        page.get_by_text("Filters").click()
+        page.locator("#outlets input").first.click()
+        page.get_by_role("option", name="Gazette").wait_for(timeout=30_000)
+        page.keyboard.press("Escape")
+
+        assert httpx.post(url + "/v1/articles", json=story("Courier"), timeout=60).json()["added"] == 1
+        page.locator("#question textarea").fill("When did the harbour reopen?")
+        page.locator("#ask").click()
+        stats.get_by_text("3 stories").wait_for(timeout=60_000)  # after the answer, no reload
+        page.locator("#outlets input").first.click()
+        page.get_by_role("option", name="Courier").wait_for(timeout=30_000)

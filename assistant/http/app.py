@@ -3,6 +3,7 @@ object on the OpenAI-compatible routes (``problems``)."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +15,8 @@ from assistant.errors import NewsdeskError
 from assistant.http import methods, routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.docs import add_local_docs
+from assistant.http.login_limit import LoginLimit
+from assistant.http.origin import OriginGuard, policy_from
 from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
 from assistant.service import Newsdesk
 
@@ -34,6 +37,9 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    if settings.api_key_set and with_page:
+        app.add_middleware(LoginLimit, limit=settings.login_failures, window_s=settings.login_window_s)
+    app.add_middleware(OriginGuard, policy=policy_from(settings))  # added last: the outermost
     app.add_exception_handler(NewsdeskError, newsdesk_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
@@ -56,8 +62,10 @@ def _with_page(app: FastAPI, newsdesk: Newsdesk) -> FastAPI:
     from assistant.web import PAGE_CSS, build_page
 
     keys = newsdesk.settings.api_key_set
-    auth = (lambda _user, password: password in keys) if keys else None
+    auth = (lambda _user, password: any(hmac.compare_digest(password.encode(), k.encode()) for k in keys)) if keys else None
+    # show_error=False: an unexpected error's text (paths, library internals) stays in the server's log;
+    # the page's own messages (gr.Error) are shown either way.
     mounted: FastAPI = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS,
-                                           auth=auth,
+                                           auth=auth, show_error=False,
                                            auth_message="Sign in with any user name and an API key as the password.")
     return mounted
