@@ -109,7 +109,8 @@ class Settings(BaseSettings):
     api_keys: str = Field("", description="Comma-separated API keys; when set, every route but /healthz and "
                           "the page itself need one (the page asks for a key to log in).")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (empty: none).")
-    max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body the API accepts.")
+    max_body_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest request body the server reads, "
+                                "counted as it arrives (chunked or not), on every route and the page's uploads.")
     sources_in_content: bool = Field(
         True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "
         "for clients that show only the content (LangChain, chat UIs); a request can still turn it off.")

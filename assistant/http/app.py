@@ -14,6 +14,7 @@ from assistant.errors import NewsdeskError
 from assistant.http import methods, routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.docs import add_local_docs
+from assistant.http.limits import BodyLimit
 from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
 from assistant.service import Newsdesk
 
@@ -34,6 +35,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # added last: outermost, sees every body
     app.add_exception_handler(NewsdeskError, newsdesk_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
@@ -58,6 +60,6 @@ def _with_page(app: FastAPI, newsdesk: Newsdesk) -> FastAPI:
     keys = newsdesk.settings.api_key_set
     auth = (lambda _user, password: password in keys) if keys else None
     mounted: FastAPI = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS,
-                                           auth=auth,
+                                           auth=auth, max_file_size=newsdesk.settings.max_body_bytes,
                                            auth_message="Sign in with any user name and an API key as the password.")
     return mounted
