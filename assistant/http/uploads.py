@@ -33,8 +33,9 @@ async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
         else:
             try:
                 body = await request.json()
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(f"the body is not valid JSON: {exc}") from exc
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                raise InputError(f"the body is not valid JSON: {reason}") from None
             records = body if isinstance(body, list) else [body]
             if len(records) > MAX_ARTICLES_PER_REQUEST:
                 raise InputError(f"at most {MAX_ARTICLES_PER_REQUEST} articles per request")
