@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "default_data_dir", "check_data_dir"]
+__all__ = ["Settings", "load_settings", "default_data_dir", "check_data_dir", "DEFAULT_MAX_FILE_BYTES"]
+
+DEFAULT_MAX_FILE_BYTES = 200 * 2**20  # a year of a wire service's stories as JSONL is ~90 MB
 
 
 def default_data_dir() -> Path:
@@ -111,6 +113,9 @@ class Settings(BaseSettings):
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (empty: none).")
     max_body_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest request body the server reads, "
                                 "counted as it arrives (chunked or not), on every route and the page's uploads.")
+    max_file_bytes: int = Field(
+        DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest file ingest reads, counted after decompression: a "
+        ".gz that expands past it is refused after reading no more than that, whatever its compressed size.")
     sources_in_content: bool = Field(
         True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "
         "for clients that show only the content (LangChain, chat UIs); a request can still turn it off.")

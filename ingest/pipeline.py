@@ -58,7 +58,7 @@ def ingest_articles(
     batch = Batch()
     for item in articles:
         if isinstance(item, IngestError):
-            report.failed.append({"source": item.source, "reason": item.reason})
+            report.fail(item)
             continue
         article = item
         replacing = run.decide(article, batch.hashes, batch.by_text_hash)
@@ -83,7 +83,8 @@ def _docs_from_files(
     """Every document of every file, in order, or the error that stands for an input that can't be read."""
     for path in files:
         report.files += 1
-        docs = fetch_url(path, settings, field_map) if isinstance(path, str) else read_path(path, field_map)
+        docs = fetch_url(path, settings, field_map) if isinstance(path, str) else \
+            read_path(path, field_map, max_bytes=settings.max_file_bytes)
         try:
             for doc in docs:
                 tick(bar, report)
@@ -134,7 +135,8 @@ def ingest_paths(
             report.failed.append({"source": str(p), "reason": "no such file or folder"})
     files: list[Path | str] = [*iter_files([p for p in local if p.exists()]), *urls]
     store.requote(RULES, extract_quotes, progress=progress is True)  # a collection built under older rules
-    total = sum(estimate_records(f) if isinstance(f, Path) else 1 for f in files) if progress else None
+    total = sum(estimate_records(f, settings.max_file_bytes) if isinstance(f, Path) else 1
+                for f in files) if progress else None
     bar = progress_bar(progress, total, label="ingest", unit="articles", report=report,
                        every_s=PROGRESS_LINE_EVERY_S)  # read here, so a test can shorten it
     try:
