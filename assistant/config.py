@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest file ingest reads, counted after decompression: a "
         ".gz that expands past it is refused after reading no more than that, whatever its compressed size.")
+    max_articles_per_request: int = Field(
+        1000, ge=1, description="Most articles one API request or page upload may add, files' records included.")
     sources_in_content: bool = Field(
         True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "
         "for clients that show only the content (LangChain, chat UIs); a request can still turn it off.")
