@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "default_data_dir", "check_data_dir"]
+__all__ = ["Settings", "load_settings", "default_data_dir", "check_data_dir", "DEFAULT_MAX_FILE_BYTES"]
+
+DEFAULT_MAX_FILE_BYTES = 200 * 2**20  # a year of a wire service's stories as JSONL is ~90 MB
 
 
 def default_data_dir() -> Path:
@@ -120,7 +122,13 @@ class Settings(BaseSettings):
         10, ge=1, description="Failed page sign-ins one client address may make within login_window_s; "
         "further tries get 429 until the oldest failure is that old.")
     login_window_s: float = Field(60.0, gt=0.0, description="The window that login_failures counts over.")
-    max_body_bytes: int = Field(20 * 1024 * 1024, description="Largest request body the API accepts.")
+    max_body_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest request body the server reads, "
+                                "counted as it arrives (chunked or not), on every route and the page's uploads.")
+    max_file_bytes: int = Field(
+        DEFAULT_MAX_FILE_BYTES, ge=1, description="Largest file ingest reads, counted after decompression: a "
+        ".gz that expands past it is refused after reading no more than that, whatever its compressed size.")
+    max_articles_per_request: int = Field(
+        1000, ge=1, description="Most articles one API request or page upload may add, files' records included.")
     sources_in_content: bool = Field(
         True, description="OpenAI-compatible replies end their content with a Sources list for the [n] markers, "
         "for clients that show only the content (LangChain, chat UIs); a request can still turn it off.")

@@ -5,6 +5,7 @@
     ├── InputError                a request or argument is invalid (HTTP 400/422)
     ├── NotFoundError             an article, file or index does not exist (HTTP 404)
     ├── IngestError               one input could not be read; the batch goes on
+    │   └── TooLargeError         one input is over a size cap, perhaps only once decompressed (HTTP 413)
     ├── IndexError_               the index is missing or inconsistent
     └── LLMError                  the configured LLM endpoint failed (HTTP 502)
 
@@ -19,6 +20,7 @@ __all__ = [
     "InputError",
     "NotFoundError",
     "IngestError",
+    "TooLargeError",
     "IndexError_",
     "LLMError",
 ]
@@ -56,6 +58,13 @@ class IngestError(NewsdeskError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class TooLargeError(IngestError):
+    """One input is over a size cap (a file, or what a compressed file expands to): refused unread, so
+    an upload that is nothing but such inputs is a 413, not a 422."""
+
+    http_status = 413
 
 
 class IndexError_(NewsdeskError):  # noqa: N801 - avoid shadowing the builtin IndexError

@@ -206,11 +206,11 @@ class Newsdesk:
 
     def ingest(
         self, paths: list[Path | str], *, field_map: dict[str, str] | None = None,
-        progress: bool | Literal["lines"] = False, workers: int = 1,
+        progress: bool | Literal["lines"] = False, workers: int = 1, max_records: int | None = None,
     ) -> IngestReport:
         """Add files, folders and URLs to the index (see :func:`ingest.pipeline.ingest_paths`)."""
         return ingest_paths(paths, self.store, self.embedder, self.settings, field_map=field_map, progress=progress,
-                            workers=workers)
+                            workers=workers, max_records=max_records)
 
     def delete(self, ids: Sequence[str] = (), *, source: str | None = None, before: dt.date | None = None) -> int:
         """Delete articles by id, by outlet, or published before a day. Returns how many existed."""

@@ -236,7 +236,7 @@ def _decide_all(prepared: Iterator[Prepared | IngestError | None], run: Run, set
     batch = Batch()
     for item in prepared:
         if isinstance(item, IngestError):
-            report.failed.append({"source": item.source, "reason": item.reason})
+            report.fail(item)
             continue
         if item is None:
             report.empty += 1

@@ -18,7 +18,7 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from assistant.config import Settings
-from assistant.errors import IngestError
+from assistant.errors import IngestError, InputError
 from assistant.index import Index
 from assistant.models import Article
 from ingest.batches import Batch, Run, embed, plan, write
@@ -58,7 +58,7 @@ def ingest_articles(
     batch = Batch()
     for item in articles:
         if isinstance(item, IngestError):
-            report.failed.append({"source": item.source, "reason": item.reason})
+            report.fail(item)
             continue
         article = item
         replacing = run.decide(article, batch.hashes, batch.by_text_hash)
@@ -83,7 +83,8 @@ def _docs_from_files(
     """Every document of every file, in order, or the error that stands for an input that can't be read."""
     for path in files:
         report.files += 1
-        docs = fetch_url(path, settings, field_map) if isinstance(path, str) else read_path(path, field_map)
+        docs = fetch_url(path, settings, field_map) if isinstance(path, str) else \
+            read_path(path, field_map, max_bytes=settings.max_file_bytes)
         try:
             for doc in docs:
                 tick(bar, report)
@@ -110,6 +111,22 @@ def _articles(docs: Iterable[RawDoc | IngestError], report: IngestReport) -> Ite
             yield article
 
 
+def _refuse_more_than(limit: int, files: list[Path | str], field_map: FieldMap | None, settings: Settings) -> None:
+    """InputError when the files hold more than ``limit`` records. Counted before anything is written, and
+    reading stops at the first record past the limit, so a refused upload leaves nothing half-ingested."""
+    n = 0
+    for path in files:
+        docs = iter([path]) if isinstance(path, str) else read_path(path, field_map, max_bytes=settings.max_file_bytes)
+        try:
+            for _ in docs:
+                n += 1
+                if n > limit:
+                    raise InputError(f"at most {limit:,} articles per request, and the upload holds more "
+                                     "(nothing was ingested): split it")
+        except IngestError:
+            continue  # reported when the files are read for the ingest itself
+
+
 def ingest_paths(
     paths: list[Path | str],
     store: Index,
@@ -119,12 +136,14 @@ def ingest_paths(
     field_map: FieldMap | None = None,
     progress: bool | Literal["lines"] = True,
     workers: int = 1,
+    max_records: int | None = None,
 ) -> IngestReport:
     """Ingest files, folders and http(s) URLs. Returns the report; never raises for a bad input.
 
     ``progress``: True draws a bar (for a terminal), "lines" prints a plain line every
     ``PROGRESS_LINE_EVERY_S`` seconds (for a log), False nothing. ``workers`` > 1: clean, chunk and embed
-    in that many processes, each with the embedding model the settings name (``embedder`` is then unused)."""
+    in that many processes, each with the embedding model the settings name (``embedder`` is then unused).
+    ``max_records``: refuse (InputError, before writing anything) files that hold more records than that."""
     started = time.perf_counter()
     report = IngestReport()
     urls = [p for p in paths if isinstance(p, str) and is_url(p)]
@@ -133,8 +152,11 @@ def ingest_paths(
         if not p.exists():
             report.failed.append({"source": str(p), "reason": "no such file or folder"})
     files: list[Path | str] = [*iter_files([p for p in local if p.exists()]), *urls]
+    if max_records is not None:
+        _refuse_more_than(max_records, files, field_map, settings)
     store.requote(RULES, extract_quotes, progress=progress is True)  # a collection built under older rules
-    total = sum(estimate_records(f) if isinstance(f, Path) else 1 for f in files) if progress else None
+    total = sum(estimate_records(f, settings.max_file_bytes) if isinstance(f, Path) else 1
+                for f in files) if progress else None
     bar = progress_bar(progress, total, label="ingest", unit="articles", report=report,
                        every_s=PROGRESS_LINE_EVERY_S)  # read here, so a test can shorten it
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.errors import IngestError, TooLargeError
+
 __all__ = ["IngestReport"]
 
 
@@ -23,7 +25,13 @@ class IngestReport:
     embedded: int = 0  # chunk texts sent to the embedder
     reused: int = 0  # chunk texts whose vectors were reused (unchanged chunks, repeated text)
     failed: list[dict[str, str]] = field(default_factory=list)
+    too_large: int = 0  # of the failed, those refused for size (an upload of nothing else is a 413)
     elapsed_s: float = 0.0
+
+    def fail(self, error: IngestError) -> None:
+        """Record an input that could not be used, and whether it was refused for its size."""
+        self.failed.append({"source": error.source, "reason": error.reason})
+        self.too_large += isinstance(error, TooLargeError)
 
     @property
     def status(self) -> str:

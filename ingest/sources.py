@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -11,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.config import DEFAULT_MAX_FILE_BYTES
 from assistant.errors import IngestError
+from ingest.capped import COMPRESSED_SUFFIXES, iter_chunks, read_capped
 
 __all__ = ["RawDoc", "read_path", "iter_files", "estimate_records", "records_from_text", "SUPPORTED_SUFFIXES", "FieldMap"]
-
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 @dataclass
@@ -84,33 +83,27 @@ def _decode(data: bytes, origin: str) -> str:
 
 def _logical_suffix(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
+    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
         suffixes = suffixes[:-1]
     return suffixes[-1] if suffixes else ""
 
 
-def read_path(path: Path, field_map: FieldMap | None = None) -> Iterator[RawDoc]:
-    """Read one file (optionally gzip-compressed) into raw documents."""
+def read_path(path: Path, field_map: FieldMap | None = None, *,
+              max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Iterator[RawDoc]:
+    """Read one file (optionally gzip-compressed) into raw documents. A file over ``max_bytes``, counted
+    after decompression, is a :class:`~assistant.errors.TooLargeError`, found without holding it whole."""
     origin = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise IngestError(origin, f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB cap")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(origin, f"cannot read: {exc.strerror or exc}") from exc
-    if path.suffix.lower() == ".gz":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise IngestError(origin, f"broken gzip data: {exc}") from exc
     suffix = _logical_suffix(path)
     reader = _READERS.get(suffix)
     if reader is None:
-        raise IngestError(origin, f"unsupported file type {suffix or '(none)'}")
+        raise IngestError(origin, f"unsupported file type {suffix or '(none)'}: newsdesk reads "
+                                  f"{', '.join(SUPPORTED_SUFFIXES)}, each optionally gzipped (.gz)")
+    data = read_capped(path, max_bytes)
     if not data.strip():
         raise IngestError(origin, "empty file")
-    yield from reader(_decode(data, origin), origin, field_map)
+    text = _decode(data, origin)
+    del data  # the text is all the readers need: don't hold the file twice
+    yield from reader(text, origin, field_map)
 
 
 def _read_text(text: str, origin: str, field_map: FieldMap | None) -> Iterator[RawDoc]:
@@ -228,17 +221,20 @@ _READERS: dict[str, Callable[[str, str, FieldMap | None], Iterator[RawDoc]]] = {
 }
 
 
-def estimate_records(path: Path) -> int:
-    """How many documents a file probably holds (lines for JSONL/CSV), for progress bars."""
+def estimate_records(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> int:
+    """How many documents a file probably holds (lines for JSONL/CSV), for progress bars; counted over
+    no more than ``max_bytes`` of it (decompressed), as much as ingest will read."""
     suffix = _logical_suffix(path)
     if suffix not in (".jsonl", ".ndjson", ".csv"):
         return 1
+    lines, last = 0, b"\n"
     try:
-        opener = gzip.open if path.suffix.lower() == ".gz" else open
-        with opener(path, "rb") as f:
-            return max(sum(1 for _ in f) - (1 if suffix == ".csv" else 0), 1)
-    except (OSError, EOFError):
+        for chunk in iter_chunks(path, max_bytes):
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+    except IngestError:
         return 1
+    lines += last != b"\n"  # a last line without its newline
+    return max(lines - (1 if suffix == ".csv" else 0), 1)
 
 
 def records_from_text(

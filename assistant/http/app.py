@@ -15,6 +15,7 @@ from assistant.errors import NewsdeskError
 from assistant.http import methods, routes_articles, routes_ask, routes_openai
 from assistant.http.auth import make_guard
 from assistant.http.docs import add_local_docs
+from assistant.http.limits import BodyLimit
 from assistant.http.login_limit import LoginLimit
 from assistant.http.origin import OriginGuard, policy_from
 from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
@@ -37,6 +38,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # counts every body's bytes as read
     if settings.api_key_set and with_page:
         app.add_middleware(LoginLimit, limit=settings.login_failures, window_s=settings.login_window_s)
     app.add_middleware(OriginGuard, policy=policy_from(settings))  # added last: the outermost
@@ -66,6 +68,6 @@ def _with_page(app: FastAPI, newsdesk: Newsdesk) -> FastAPI:
     # show_error=False: an unexpected error's text (paths, library internals) stays in the server's log;
     # the page's own messages (gr.Error) are shown either way.
     mounted: FastAPI = gr.mount_gradio_app(app, build_page(newsdesk), path="/", footer_links=[], css=PAGE_CSS,
-                                           auth=auth, show_error=False,
+                                           auth=auth, show_error=False, max_file_size=newsdesk.settings.max_body_bytes,
                                            auth_message="Sign in with any user name and an API key as the password.")
     return mounted

@@ -1,5 +1,5 @@
-"""The request guard: body size limit, and API keys on /v1 and the docs when keys are set; refusals come
-in the shape of the route's clients (:func:`~assistant.http.problems.error_response`)."""
+"""The request guard: API keys on /v1 and the docs when keys are set; refusals come in the shape of the
+route's clients (:func:`~assistant.http.problems.error_response`). The body cap is :mod:`~assistant.http.limits`."""
 
 from __future__ import annotations
 
@@ -28,11 +28,7 @@ def make_guard(settings: Settings) -> Guard:
     keys = settings.api_key_set
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
         path = request.url.path
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return error_response(path, 413, "PayloadTooLarge",
-                                  f"request body over {settings.max_body_bytes // 2**20} MiB")
         if keys and (path.startswith("/v1/") or path in PROTECTED_DOCS):
             if request.method != "OPTIONS" and _presented_key(request) not in keys:
                 return error_response(path, 401, "Unauthorized", "a valid API key is required "

@@ -59,7 +59,7 @@ class NewsdeskOptions(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model: str = "newsdesk"
+    model: str = Field("newsdesk", max_length=200)  # echoed in the unknown-model error: bounded
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
     stream: bool = False
     stream_options: StreamOptions | None = None

@@ -1,20 +1,25 @@
 """Errors on the wire, in the shape each client expects.
 
 newsdesk's own routes answer JSON problems, ``{"type", "title", "status", "detail"}`` (validation errors
-keep FastAPI's 422 shape). The OpenAI-compatible routes (``/v1/chat/completions``, ``/v1/models``) answer
-OpenAI's error object, ``{"error": {"message", "type", "param", "code"}}``, because the ``openai`` client
-and LangChain read ``error.message`` for the exception text and show a bare "Error code: 400" otherwise.
+keep FastAPI's 422 shape, with each echoed ``input`` cut to ``MAX_ECHO_CHARS``: a 1 MB question does not
+come back as a 1 MB error). Starlette's and FastAPI's own refusals (a body that is not JSON or not
+multipart, a missing boundary, too many files) are problems too. The OpenAI-compatible routes
+(``/v1/chat/completions``, ``/v1/models``) answer OpenAI's error object, ``{"error": {"message", "type",
+"param", "code"}}``, because the ``openai`` client and LangChain read ``error.message`` for the exception
+text and show a bare "Error code: 400" otherwise.
 Validation errors there are 400s naming the field in ``param``, as OpenAI's are.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -35,6 +40,8 @@ __all__ = [
 ]
 
 OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
+MAX_ECHO_CHARS = 300  # of a refused value, echoed back in a validation error
+_KINDS = {413: "PayloadTooLarge"}  # else the status's phrase: 400 -> BadRequest, 404 -> NotFound
 
 
 def is_openai_path(path: str) -> bool:
@@ -94,7 +101,8 @@ async def newsdesk_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if not is_openai_path(request.url.path):
-        return await request_validation_exception_handler(request, exc)
+        errors = [{**e, "input": _clip(e["input"])} if "input" in e else e for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request", "type": ""}
     kind, msg = first.get("type"), str(first.get("msg", "invalid")).rstrip(".")
     param = None if kind == "json_invalid" else _param(first.get("loc", ()))
@@ -107,11 +115,27 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """Routing errors (404, 405) on the OpenAI routes in OpenAI's shape; FastAPI's own elsewhere."""
+    """Starlette's and FastAPI's refusals (routing 404 and 405, a body that cannot be parsed: "There was
+    an error parsing the body", "Missing boundary in multipart.") in the route's error shape."""
     assert isinstance(exc, StarletteHTTPException)
-    if not is_openai_path(request.url.path):
-        return await http_exception_handler(request, exc)
-    return openai_error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    return error_response(request.url.path, exc.status_code, _kind(exc.status_code), str(exc.detail),
+                          headers=getattr(exc, "headers", None))
+
+
+def _kind(status: int) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTPError"
+    return _KINDS.get(status) or re.sub(r"[^A-Za-z]", "", phrase.title())
+
+
+def _clip(value: Any) -> Any:
+    """A refused value to echo: itself when short, else the start of its text and how long it was."""
+    text = value if isinstance(value, str) else json.dumps(jsonable_encoder(value), ensure_ascii=False)
+    if len(text) <= MAX_ECHO_CHARS:
+        return value
+    return f"{text[:MAX_ECHO_CHARS]}… ({len(text):,} characters)"
 
 
 def _param(loc: Sequence[Any]) -> str | None:

@@ -43,19 +43,25 @@ def _failure(failure: dict[str, str]) -> dict[str, str]:
     return {"source": source, "reason": _IN_API_TERMS.get(reason, reason)}
 
 
-@router.post("/v1/articles", responses={422: {"description": "no article could be ingested; `detail` says why"}})
+@router.post("/v1/articles", responses={
+    413: {"description": "every file was over the size cap (counted decompressed); `detail` says which"},
+    422: {"description": "no article could be ingested; `detail` says why"}})
 async def add_articles(request: Request, desk: Desk) -> Any:
     """Ingest articles: a JSON object or list ({title, text, url, published, source, byline}), or a
     multipart upload of files (any format `newsdesk ingest` reads). 200 with the report when at least
-    one article was ingested or was already there (``failed`` lists the rest); 422 when none was."""
+    one article was ingested or was already there (``failed`` lists the rest, each file newsdesk could not
+    read with the reason); 422 when none was; 413 when every file was over the size cap; 400 for more
+    than the articles a request may add (files' records included: nothing is ingested then)."""
     report = await ingest_request(desk, request)
-    report["failed"] = [_failure(f) for f in report["failed"]]
-    if report["status"] != "failed":
-        return report
+    data = report.to_dict()
+    data["failed"] = [_failure(f) for f in data["failed"]]
+    if report.status != "failed":
+        return data
     detail = "; ".join(f"{f['source']} {f['reason']}" if f["source"].startswith("article ")
-                       else f"{f['source']}: {f['reason']}" for f in report["failed"])
+                       else f"{f['source']}: {f['reason']}" for f in data["failed"])
+    if report.too_large == len(report.failed):
+        return problem(413, "PayloadTooLarge", f"nothing was ingested: {detail}")
     return problem(422, "IngestError", f"nothing was ingested: {detail}")
-
 
 
 @router.delete("/v1/articles/{article_id}")
