@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk",
         description="Ask questions about your news stories; answers quote and cite the passages they come from.",
-        epilog="Settings come from NEWSDESK_* environment variables or a .env file; see the README.",
+        epilog="Settings come from NEWSDESK_* environment variables or a .env file; see docs/configuration.md.",
     )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     parser.add_argument("--data-dir", type=Path, help="index location (default: $NEWSDESK_DATA_DIR or "

@@ -32,7 +32,7 @@ from benchmarks.evaluation import load_questions, token_f1
 __all__ = ["main", "fit_logistic", "fit_standardised", "training_args", "write_model", "TREE_PARAMS"]
 
 MATCH_F1 = 0.5
-# Chosen on 2023 by cross-validation (see the README, "The short answer"); small trees, few of them, so
+# Chosen on 2023 by cross-validation (see docs/how-it-works.md, "A short answer first"); small trees, few of them, so
 # the model file stays small and scoring a question's candidates takes about a millisecond.
 TREE_PARAMS = {"objective": "binary", "num_leaves": 7, "learning_rate": 0.05, "min_data_in_leaf": 100,
                "num_threads": 2, "deterministic": True, "seed": 0, "verbose": -1}
