@@ -165,12 +165,12 @@ def test_links_resolve(path: Path) -> None:
 
 def test_a_broken_link_is_caught(tmp_path: Path) -> None:
     """The check can fail: a missing file, a missing heading, a path out of the repository; and it lets
-    through what it should (a same-page anchor, an external link, a link in code, the one allowed path)."""
+    through what it should (a same-page anchor, an external link, a link in code)."""
     (tmp_path / "docs").mkdir()
     (tmp_path / "README.md").write_text("# newsdesk\n## Set up\n")
     page = tmp_path / "docs" / "probe.md"
     page.write_text("# Probe\n[a](../README.md#no-such-heading) [b](missing.md) [c](#probe) [d](https://x.invalid/)\n"
-                    "`[e](not-a-link.md)` [f](../README.md#set-up) [g](../../elsewhere.md) [h](security.md)\n")
+                    "`[e](not-a-link.md)` [f](../README.md#set-up) [g](../../elsewhere.md)\n")
     assert broken_links(page, tmp_path) == ["../README.md#no-such-heading: no heading #no-such-heading in README.md",
                                             "missing.md: no such file", "../../elsewhere.md: outside the repository"]
 
