@@ -48,6 +48,23 @@ def test_a_time_frame_at_the_calendars_edges_is_clamped(question: str, as_of: dt
     assert (frame.since, frame.until) == (since, until), frame
 
 
+def _shape(r: httpx.Response, kind: str) -> None:
+    """The body is JSON in the route's documented shape: a problem, FastAPI's validation error, OpenAI's."""
+    assert r.headers["content-type"].startswith("application/json"), (r.status_code, r.text[:300])
+    body = r.json()
+    if kind == "problem":
+        assert set(body) == {"type", "title", "status", "detail"} and body["status"] == r.status_code, body
+    elif kind == "validation":
+        assert isinstance(body["detail"], list) and body["detail"][0]["type"], body
+    else:
+        assert set(body["error"]) == {"message", "type", "param", "code"}, body
+        assert body["error"]["type"] == "invalid_request_error", body
+
+
+def _raw(c: httpx.Client, path: str, text: str) -> httpx.Response:
+    return c.post(path, content=text.encode("utf-8"), headers={"content-type": "application/json"})
+
+
 def _chat(content: str) -> dict[str, Any]:
     return {"model": "newsdesk", "messages": [{"role": "user", "content": content}]}
 
@@ -71,6 +88,58 @@ def test_questions_about_times_outside_the_calendar_are_answered(seed_desk: News
             assert r.status_code == 200, (question, r.text[:300])
             r = c.post("/v1/ask", json={"question": question, "as_of": "9999-12-31"})
             assert r.status_code == 200, (question, r.text[:300])
+
+
+@pytest.mark.slow
+def test_bodies_and_parameters_no_route_can_take_are_4xx_in_its_shape(seed_desk: Newsdesk) -> None:
+    deep_list, deep_object = "[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000
+    cases: list[tuple[str, str, str, int, str]] = [  # method, path, raw JSON body (or query), status, shape
+        ("GET", "/v1/articles?offset=9223372036854775808", "", 422, "validation"),
+        ("GET", "/v1/articles?offset=1000000001", "", 422, "validation"),
+        ("POST", "/v1/ask", '{"question": NaN}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": Infinity}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": -Infinity}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": 1e400}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": "Kursk", "history": [{"role": "user", "content": NaN}]}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": "What did Tykhyi say \\ud800?"}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": "Kursk", "sources": ["AP \\udfff"]}', 422, "validation"),
+        ("POST", "/v1/ask", '{"question": "Kursk", "sources": ' + deep_list + "}", 422, "validation"),
+        ("POST", "/v1/ask", b'{"question": "Kursk \xe9"}'.decode("latin-1"), 422, "validation"),
+        ("POST", "/v1/chat/completions", json.dumps(_chat("Kursk")).replace('"Kursk"', "NaN"), 400, "openai"),
+        ("POST", "/v1/chat/completions", '{"messages": [{"role": "user", "content": "Kursk \\ud800"}]}', 400, "openai"),
+        ("POST", "/v1/chat/completions", '{"messages": ' + deep_list + "}", 400, "openai"),
+        ("POST", "/v1/chat/completions", '{"messages": [{"role": "user", "content": "Kursk"}], "temperature": 1e999}',
+         400, "openai"),
+        ("POST", "/v1/articles", '{"title": "Harbour", "text": "The harbour reopened.", "byline": NaN}', 400, "problem"),
+        ("POST", "/v1/articles", deep_list, 400, "problem"),
+        ("POST", "/v1/articles", deep_object, 400, "problem"),
+    ]
+    with ServerThread(create_app(seed_desk, with_page=False)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c:
+        for method, path, body, status, kind in cases:
+            if method == "GET":
+                r = c.get(path)
+            elif body.isascii() or "\\u" in body:
+                r = _raw(c, path, body)
+            else:  # bytes that are not UTF-8
+                r = c.post(path, content=body.encode("latin-1"), headers={"content-type": "application/json"})
+            assert r.status_code == status, (path, body[:80], r.status_code, r.text[:300])
+            _shape(r, kind)
+            assert r.headers.get("connection") != "close", (path, body[:80])
+        assert c.get("/v1/articles?offset=1000000000").json()["articles"] == []  # the bound itself is fine
+
+
+@pytest.mark.slow
+def test_a_lone_surrogate_in_an_article_is_stored_as_a_replacement_character(seed_desk: Newsdesk) -> None:
+    with ServerThread(create_app(seed_desk, with_page=False)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c:
+        r = _raw(c, "/v1/articles", '{"title": "Harbour \\ud83d reopens", "text": "The harbour in Portsmouth '
+                 'reopened on Thursday \\udfff, officials said.", "source": "Gazette"}')
+        assert r.status_code == 200 and r.json()["added"] == 1, r.text[:300]
+        titles = [a["title"] for a in c.get("/v1/articles").json()["articles"]]
+        assert "Harbour \ufffd reopens" in titles
+        r = c.post("/v1/ask", json={"question": "When did the harbour in Portsmouth reopen?"})
+        assert r.status_code == 200 and "Thursday \ufffd" in r.json()["answer"], r.text[:400]
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

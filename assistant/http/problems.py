@@ -97,6 +97,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
         return await request_validation_exception_handler(request, exc)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request", "type": ""}
     kind, msg = first.get("type"), str(first.get("msg", "invalid")).rstrip(".")
+    ctx = first.get("ctx")
+    if kind == "json_invalid" and isinstance(ctx, dict):  # FastAPI's msg is "JSON decode error"; why is in ctx
+        msg = f"{msg}: {ctx.get('error', 'not JSON')}"
     param = None if kind == "json_invalid" else _param(first.get("loc", ()))
     if param is None:
         return openai_error(400, f"The request body is not valid: {msg}.", code="invalid_body")

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 
 from assistant.http.deps import Desk, filters
 from assistant.http.sse import sse_events
+from assistant.http.strict_json import StrictJSONRoute
 from assistant.service import MAX_QUESTION_CHARS, Answer
 
 __all__ = ["router", "AskRequest"]
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJSONRoute)
 
 
 class Message(BaseModel):

@@ -24,11 +24,12 @@ from assistant.errors import NewsdeskError
 from assistant.http.deps import Desk
 from assistant.http.openai_shapes import ChatRequest, Reply, prompt_tokens, shape_reply, strip_sources, usage
 from assistant.http.problems import OpenAIRequestError, newsdesk_error_body
+from assistant.http.strict_json import StrictJSONRoute
 from assistant.service import Answer, Delta, Final, Newsdesk
 
 __all__ = ["router", "ChatRequest", "complete", "complete_stream", "MODEL_NAME"]
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJSONRoute)
 
 MODEL_NAME = "newsdesk"
 MODEL_CARD = {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "newsdesk"}
