@@ -142,6 +142,28 @@ def test_a_lone_surrogate_in_an_article_is_stored_as_a_replacement_character(see
         assert r.status_code == 200 and "Thursday \ufffd" in r.json()["answer"], r.text[:400]
 
 
+def _multipart(name: bytes, content: bytes) -> tuple[bytes, str]:
+    """A one-file upload with the file name as raw bytes (httpx would escape a NUL as %00)."""
+    boundary = "newsdesk-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="'.encode() + name
+            + b'"\r\nContent-Type: text/plain\r\n\r\n' + content + f"\r\n--{boundary}--\r\n".encode())
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.slow
+def test_an_upload_with_an_odd_file_name_is_ingested_under_a_safe_one(seed_desk: Newsdesk) -> None:
+    names = [b"a" * 300 + b".txt", b"harbour\x00.txt", b"\x00", b"../../etc/harbour.txt", b"..\\..\\harbour.txt",
+             "\u00e9".encode() * 200 + b".txt", b"..", b"harbour\x01\x7f.md"]
+    with ServerThread(create_app(seed_desk, with_page=False)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c:
+        for n, name in enumerate(names):
+            body, content_type = _multipart(name, f"The harbour in Portsmouth reopened on day {n}, officials "
+                                                  f"said. Ferries run again.".encode())
+            r = c.post("/v1/articles", content=body, headers={"content-type": content_type})
+            assert r.status_code == 200 and r.json()["added"] == 1, (name, r.text[:300])
+        assert c.get("/v1/stats").json()["articles"] == 1 + len(names)
+
+
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from assistant.errors import InputError
+from assistant.http.filenames import safe_name
 from assistant.service import Newsdesk
 
 __all__ = ["ingest_request", "ingest_files"]
@@ -28,7 +29,7 @@ async def ingest_request(desk: Newsdesk, request: Request) -> dict[str, Any]:
             if not files:
                 raise InputError("the upload has no files")
             for n, upload in enumerate(files):
-                name = Path(str(upload.filename or f"upload-{n}.txt")).name
+                name = safe_name(upload.filename, n)
                 (folder / f"{n:04d}-{name}").write_bytes(await upload.read())
         else:
             try:
