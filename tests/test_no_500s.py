@@ -6,7 +6,11 @@ Each case here was a text/plain 500 (or a traceback) before."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +19,12 @@ import pytest
 
 from assistant.cli import main
 from assistant.http.app import create_app
+from assistant.index.embeddings import LocalMiniLM
 from assistant.question.timeframe import read_timeframe
-from assistant.service import Newsdesk
+from assistant.service import Newsdesk, open_newsdesk
 
-from .conftest import ServerThread
+from .conftest import ROOT, ServerThread, make_settings
+from .fake_openai import create_fake_openai
 
 AS_OF = dt.date(2024, 8, 13)
 LONG_AGO = "What happened in Kursk over the last 3000 years?"
@@ -170,6 +176,11 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out, err
 
 
+def _one_line(err: str) -> str:
+    assert err.startswith("newsdesk: error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    return err
+
+
 @pytest.mark.parametrize("command", [["ask", LONG_AGO], ["ask", VERY_LONG_AGO], ["search", LONG_AGO],
                                      ["ask", "--as-of", "0001-01-01", "What happened last week?"],
                                      ["ask", "--as-of", "0001-01-01", "What happened yesterday?"]])
@@ -179,9 +190,56 @@ def test_the_cli_answers_questions_about_times_outside_the_calendar(
     assert code == 0 and out.strip() and "Traceback" not in err, err
 
 
-def _page_answer(c: httpx.Client, message: str) -> str:
-    """The answer the page shows for a first question, asked through Gradio's API as the page asks it."""
-    body = json.dumps({"data": [message, [], "", "", []]})  # ensure_ascii: a lone surrogate goes as an escape
+@pytest.mark.parametrize("command", [["ask", "Kursk \udce9t\udce9"], ["search", "Kursk \udce9t\udce9"],
+                                     ["ask", "Kursk \ud800"], ["search", "Kursk", "--source", "AP \udcff"]])
+def test_text_that_is_not_utf8_on_the_command_line_is_one_line_and_exit_2(
+        seed_dir: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, err = _run(capsys, "--data-dir", str(seed_dir), *command)
+    assert (code, out) == (2, "")
+    assert "is not UTF-8 text" in _one_line(err)
+
+
+def test_a_chat_line_that_is_not_utf8_is_one_line_and_the_chat_goes_on(
+        seed_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"Kursk \udce9t\udce9?\n{LONG_AGO}\nexit\n"))
+    assert main(["--data-dir", str(seed_dir), "chat"]) == 0
+    out, err = capsys.readouterr()
+    assert "is not UTF-8 text" in _one_line(err.lstrip("\n"))
+    assert "Kursk" in out
+
+
+@pytest.mark.slow
+def test_the_real_command_with_bytes_that_are_not_utf8(seed_dir: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "C.UTF-8"}
+    base = [sys.executable, "-m", "assistant.cli", "--data-dir", str(seed_dir)]
+    result = subprocess.run([*base, "ask", b"What did Tykhyi say \xe9?"], capture_output=True, timeout=300, env=env)
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.startswith(b"newsdesk: error: ") and result.stderr.count(b"\n") == 1, result.stderr
+    result = subprocess.run([*base, "chat"], input=b"Kursk \xe9t\xe9?\nWhat did Tykhyi say about occupation?\n",
+                            capture_output=True, timeout=300, env=env)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr[-600:]
+    assert result.stderr.count(b"newsdesk: error: ") == 1 and b"Heorhii Tykhyi" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_lone_surrogate_in_the_conversation_so_far_is_replaced_before_the_llm_reads_it(
+        seed_dir: Path, embedder: LocalMiniLM) -> None:
+    app = create_fake_openai()
+    with ServerThread(app) as llm:
+        desk = open_newsdesk(make_settings(seed_dir, openai_base_url=f"{llm.url}/v1", openai_api_key="test-key",
+                                           llm_model="fake-model", llm_max_retries=0, llm_timeout_s=10),
+                             embedder=embedder)
+        answer = desk.ask("and what did he say?", history=[("user", "what did Syrskyi say \ud800?"),
+                                                           ("assistant", "Sorry: \udce9")])
+    assert answer.standalone_question == "What did Oleksandr Syrskyi say about the Kursk region?"
+    condensed = next(r["messages"][-1]["content"] for r in app.state.requests
+                     if "Standalone question:" in r["messages"][-1]["content"])
+    assert "what did Syrskyi say \ufffd?" in condensed
+
+
+def _page_answer(c: httpx.Client, message: str, chat: list[dict[str, Any]] | None = None) -> str:
+    """The answer the page shows to a question after ``chat``, asked through Gradio's API as the page asks."""
+    body = json.dumps({"data": [message, chat or [], "", "", []]})  # ensure_ascii: a lone surrogate as an escape
     r = c.post("/gradio_api/call/respond", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 200, r.text
     events = c.get(f"/gradio_api/call/respond/{r.json()['event_id']}").text
@@ -197,3 +255,14 @@ def test_the_page_answers_a_question_about_the_last_3000_years(seed_desk: Newsde
         answer = _page_answer(c, LONG_AGO)
         assert "Kursk" in answer and "out of range" not in answer, answer
         assert f"dated over the last 3000 years, up to {dt.date.today().isoformat()}" in answer
+
+
+@pytest.mark.slow
+def test_the_page_says_sorry_for_a_lone_surrogate(seed_desk: Newsdesk) -> None:
+    with ServerThread(create_app(seed_desk)) as server, httpx.Client(base_url=server.url, timeout=120) as c:
+        answer = _page_answer(c, "What did Tykhyi say \ud800?")
+        assert answer.startswith("Sorry: ") and "is not UTF-8 text" in answer, answer
+        # the refused turn stays in the conversation, which the next question is read with
+        chat = [{"role": "user", "content": [{"type": "text", "text": "What did Tykhyi say \ud800?"}]},
+                {"role": "assistant", "content": [{"type": "text", "text": answer}]}]
+        assert "Heorhii Tykhyi" in _page_answer(c, "What did Tykhyi say about occupation?", chat)
