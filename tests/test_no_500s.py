@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from assistant.cli import main
 from assistant.http.app import create_app
 from assistant.index.embeddings import LocalMiniLM
 from assistant.question.timeframe import read_timeframe
-from assistant.service import Newsdesk, open_newsdesk
+from assistant.service import Delta, Newsdesk, open_newsdesk
 
 from .conftest import ROOT, ServerThread, make_settings
 from .fake_openai import create_fake_openai
@@ -168,6 +170,42 @@ def test_an_upload_with_an_odd_file_name_is_ingested_under_a_safe_one(seed_desk:
             r = c.post("/v1/articles", content=body, headers={"content-type": content_type})
             assert r.status_code == 200 and r.json()["added"] == 1, (name, r.text[:300])
         assert c.get("/v1/stats").json()["articles"] == 1 + len(names)
+
+
+@pytest.mark.slow
+def test_an_unexpected_error_is_a_json_500_in_the_routes_shape_and_is_logged(
+        seed_desk: Newsdesk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")  # a fault no route expects, injected where the routes call the core
+
+    monkeypatch.setattr(seed_desk, "stats", broken)
+    monkeypatch.setattr(seed_desk, "ask", broken)
+    with ServerThread(create_app(seed_desk, with_page=False)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c, caplog.at_level(logging.ERROR, "assistant.http"):
+        r = c.get("/v1/stats")
+        assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+        assert r.json() == {"type": "InternalError", "title": "newsdesk error", "status": 500,
+                            "detail": "an unexpected error; it has been logged"}
+        r = c.post("/v1/chat/completions", json=_chat("Kursk"))
+        assert r.status_code == 500 and r.json()["error"] == {
+            "message": "an unexpected error; it has been logged", "type": "server_error", "param": None,
+            "code": "internal_error"}
+        assert c.get("/healthz").status_code == 200  # on the same connection: it was not closed
+
+        def half(*_args: object, **_kwargs: object) -> Iterator[Delta]:
+            yield Delta("Ukrainian forces ")
+            raise RuntimeError("a bug mid-stream")
+
+        monkeypatch.setattr(seed_desk, "ask_stream", half)
+        r = c.post("/v1/ask", json={"question": "Kursk", "stream": True})
+        assert r.status_code == 200 and r.text.endswith(
+            'event: error\ndata: {"detail": "an unexpected error; it has been logged", "status": 500}\n\n')
+        r = c.post("/v1/chat/completions", json={**_chat("Kursk"), "stream": True})
+        assert '"type": "server_error"' in r.text and r.text.endswith("data: [DONE]\n\n"), r.text[-300:]
+        assert c.get("/healthz").status_code == 200
+    logged = [rec for rec in caplog.records if rec.name == "assistant.http"]
+    assert any("GET /v1/stats" in rec.getMessage() and "RuntimeError: a bug" in rec.getMessage() for rec in logged)
+    assert sum("a bug mid-stream" in rec.getMessage() for rec in logged) == 2 and all(rec.exc_info for rec in logged)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

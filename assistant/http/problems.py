@@ -9,6 +9,7 @@ Validation errors there are 400s naming the field in ``param``, as OpenAI's are.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -32,9 +33,14 @@ __all__ = [
     "newsdesk_error_handler",
     "validation_error_handler",
     "http_error_handler",
+    "internal_error_handler",
+    "INTERNAL_DETAIL",
+    "logger",
 ]
 
 OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
+logger = logging.getLogger("assistant.http")
+INTERNAL_DETAIL = "an unexpected error; it has been logged"
 
 
 def is_openai_path(path: str) -> bool:
@@ -115,6 +121,15 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     if not is_openai_path(request.url.path):
         return await http_exception_handler(request, exc)
     return openai_error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def internal_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The last resort: an exception no other handler takes is a bug, answered as a JSON 500 in the route's
+    shape (OpenAI's "server_error" on its routes) instead of Starlette's text/plain, and logged with its
+    traceback (:mod:`.routing` calls it inside the API's routes; outside them, as the app's ``Exception``
+    handler, Starlette re-raises afterwards and the server logs it too)."""
+    logger.error("500 on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc, exc_info=exc)
+    return error_response(request.url.path, 500, "InternalError", INTERNAL_DETAIL)
 
 
 def _param(loc: Sequence[Any]) -> str | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from assistant.errors import NotFoundError
 from assistant.http.deps import Desk
 from assistant.http.problems import problem
-from assistant.http.strict_json import StoredTextRoute
+from assistant.http.routing import StoredTextRoute
 from assistant.http.uploads import ingest_request
 
 __all__ = ["router"]

@@ -23,13 +23,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Request
 
-__all__ = ["MAX_DEPTH", "MAX_DIGITS", "read_json", "StrictJSONRoute", "StoredTextRoute"]
+__all__ = ["MAX_DEPTH", "MAX_DIGITS", "read_json", "StrictRequest", "StoredTextRequest"]
 
 MAX_DEPTH = 32  # levels of arrays and objects; the API's own bodies need 5
 MAX_DIGITS = 40  # of an integer: 2**63 has 19
@@ -112,7 +111,8 @@ def _replaced(text: str) -> str:
 
 
 class StrictRequest(Request):
-    """A request whose ``json()`` is :func:`read_json` (what FastAPI and the routes call)."""
+    """A request whose ``json()`` is :func:`read_json` (what FastAPI and the routes call); the API's routes
+    get one (:mod:`.routing`)."""
 
     replace_surrogates: ClassVar[bool] = False
 
@@ -123,25 +123,6 @@ class StrictRequest(Request):
 
 
 class StoredTextRequest(StrictRequest):
-    replace_surrogates = True
-
-
-class StrictJSONRoute(APIRoute):
-    """An API route that reads its JSON body with :func:`read_json` (``APIRouter(route_class=...)``)."""
-
-    request_class: ClassVar[type[StrictRequest]] = StrictRequest
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        request_class = self.request_class
-
-        async def strict(request: Request) -> Response:
-            return await handler(request_class(request.scope, request.receive))
-
-        return strict
-
-
-class StoredTextRoute(StrictJSONRoute):
     """For routes whose text is stored: a lone surrogate becomes U+FFFD instead of a refusal."""
 
-    request_class = StoredTextRequest
+    replace_surrogates = True
