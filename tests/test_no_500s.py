@@ -150,6 +150,17 @@ def test_a_lone_surrogate_in_an_article_is_stored_as_a_replacement_character(see
         assert r.status_code == 200 and "Thursday \ufffd" in r.json()["answer"], r.text[:400]
 
 
+@pytest.mark.slow
+def test_an_article_whose_url_is_not_a_url_is_stored_without_one(seed_desk: Newsdesk) -> None:
+    with ServerThread(create_app(seed_desk, with_page=False)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as c:
+        r = c.post("/v1/articles", json={"title": "Harbour reopens", "url": "http://[::1",
+                                         "text": "The harbour in Portsmouth reopened on Thursday, officials said."})
+        assert r.status_code == 200 and r.json()["added"] == 1, r.text[:300]
+        listed = [a for a in c.get("/v1/articles").json()["articles"] if a["title"] == "Harbour reopens"]
+        assert len(listed) == 1 and not listed[0].get("url"), listed
+
+
 def _multipart(name: bytes, content: bytes) -> tuple[bytes, str]:
     """A one-file upload with the file name as raw bytes (httpx would escape a NUL as %00)."""
     boundary = "newsdesk-test-boundary"
@@ -244,6 +255,20 @@ def test_a_chat_line_that_is_not_utf8_is_one_line_and_the_chat_goes_on(
     out, err = capsys.readouterr()
     assert "is not UTF-8 text" in _one_line(err.lstrip("\n"))
     assert "Kursk" in out
+
+
+def test_the_cli_ingests_lone_surrogates_and_file_names_that_are_not_utf8(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text('{"title": "Harbour \\ud800 reopens", "text": "The harbour in Portsmouth reopened on '
+                        'Thursday \\udfff, officials said."}\n', encoding="ascii")
+    odd = tmp_path / os.fsdecode(b"\xe9t\xe9.txt")  # a name whose bytes are not UTF-8
+    odd.write_text("Ferry strike\n\nThe ferry crews in Dover walked out on Monday over pay, the union said.\n")
+    data = str(tmp_path / "data")
+    code, out, err = _run(capsys, "--data-dir", data, "ingest", "--no-progress", str(articles), str(odd))
+    assert code == 0 and out.startswith("ok: 2 added"), (out, err)
+    code, out, _ = _run(capsys, "--data-dir", data, "search", "--json", "harbour in Portsmouth")
+    assert json.loads(out)["results"][0]["title"] == "Harbour \ufffd reopens"
 
 
 @pytest.mark.slow
