@@ -21,6 +21,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.http.app import create_app
+from assistant.http.strict_json import read_json
 from assistant.index.embeddings import LocalMiniLM
 from assistant.question.timeframe import read_timeframe
 from assistant.service import Delta, Newsdesk, open_newsdesk
@@ -54,6 +55,29 @@ def test_a_time_frame_at_the_calendars_edges_is_clamped(question: str, as_of: dt
                                                         until: dt.date | None) -> None:
     frame = read_timeframe(question, as_of)
     assert (frame.since, frame.until) == (since, until), frame
+
+
+@pytest.mark.parametrize(("body", "refused"), [
+    (b'\xef\xbb\xbf{"question": "Kursk"}', None),  # a byte order mark may lead (RFC 8259)
+    (b'{"question": "\\ud83d\\ude00"}', None),  # a pair is one character
+    (b'{"question": "Kursk", "n": 1e308}', None),
+    (b'{"question": "Kursk", "n": [NaN]}', "NaN is not a JSON value: line 1 column 29 (char 28)"),
+    (b'{"question": "Kursk", "n": -Infinity}', "-Infinity is not a JSON value"),
+    (b'{"question": "Kursk", "n": 1e309}', "the number 1e309 is out of range"),
+    (b'{"n": ' + b"9" * 41 + b"}", "an integer of 41 digits is out of range"),
+    (b'{"question": "\\udc00 x"}', "\\udc00 is half of a UTF-16 surrogate pair, not a character: line 1 column 15"),
+    (b"[" * 32 + b"]" * 32, None),
+    (b"[" * 33 + b"]" * 33, "nested more than 32 levels deep"),
+    (b"[" * 5000 + b"]" * 5000, "nested more than 32 levels deep"),
+    ('{"question": "\u00e9"}'.encode("utf-16"), "the body is not UTF-8 (byte 0xFF)"),
+])
+def test_a_json_body_is_json_and_nothing_more(body: bytes, refused: str | None) -> None:
+    if refused is None:
+        assert read_json(body)
+        return
+    with pytest.raises(json.JSONDecodeError) as caught:
+        read_json(body)
+    assert str(caught.value).startswith(refused), caught.value
 
 
 def _shape(r: httpx.Response, kind: str) -> None:

@@ -37,11 +37,17 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class _Refused(ValueError):
-    """What a callback of the decoder refuses; the position is found afterwards."""
+    """What a callback of the decoder refuses, and what it was (text or a pattern), to find where it is."""
 
-    def __init__(self, reason: str, token: str | None = None) -> None:
+    def __init__(self, reason: str, what: str | re.Pattern[str] | None = None) -> None:
         super().__init__(reason)
-        self.token = token
+        self.what = what
+
+    def position(self, text: str) -> int:
+        if isinstance(self.what, re.Pattern):
+            m = self.what.search(text)
+            return m.start() if m else 0
+        return max(text.find(self.what), 0) if self.what else 0
 
 
 def _constant(name: str) -> Any:
@@ -64,7 +70,7 @@ def _integer(text: str) -> int:
 def read_json(body: bytes, *, replace_surrogates: bool = False) -> Any:
     """The body's JSON value; ``json.JSONDecodeError`` naming the reason when it is not JSON we take."""
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8-sig")  # a byte order mark is allowed to lead (RFC 8259, 8.1)
     except UnicodeDecodeError as exc:
         raise json.JSONDecodeError(f"the body is not UTF-8 (byte 0x{body[exc.start]:02X})", "", exc.start) from None
     try:
@@ -72,7 +78,7 @@ def read_json(body: bytes, *, replace_surrogates: bool = False) -> Any:
     except json.JSONDecodeError:
         raise
     except _Refused as exc:
-        raise json.JSONDecodeError(str(exc), text, max(text.find(exc.token or ""), 0)) from None
+        raise json.JSONDecodeError(str(exc), text, exc.position(text)) from None
     except RecursionError:
         raise json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", text, 0) from None
     fix: Callable[[str], str] | None = None
@@ -81,8 +87,7 @@ def read_json(body: bytes, *, replace_surrogates: bool = False) -> Any:
     try:
         return _walk(value, 1, fix)
     except _Refused as exc:
-        m = _SURROGATE_ESCAPE.search(text)
-        raise json.JSONDecodeError(str(exc), text, m.start() if m and exc.token else 0) from None
+        raise json.JSONDecodeError(str(exc), text, exc.position(text)) from None
 
 
 def _walk(value: Any, depth: int, fix: Callable[[str], str] | None) -> Any:
@@ -102,7 +107,8 @@ def _walk(value: Any, depth: int, fix: Callable[[str], str] | None) -> Any:
 def _refused(text: str) -> str:
     m = _SURROGATE.search(text)
     if m:
-        raise _Refused(f"\\u{ord(m.group(0)):04x} is half of a UTF-16 surrogate pair, not a character", "\\u")
+        raise _Refused(f"\\u{ord(m.group(0)):04x} is half of a UTF-16 surrogate pair, not a character",
+                       _SURROGATE_ESCAPE)
     return text
 
 
