@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import sys
 
@@ -36,6 +37,8 @@ def is_quit(line: str) -> bool:
 def chat(nd: Newsdesk, filters: Filters, as_of: dt.date | None) -> int:
     history: list[tuple[str, str]] = []
     prompt = "you> " if sys.stdin.isatty() else ""
+    if isinstance(sys.stdin, io.TextIOWrapper):  # a line that is not UTF-8 is refused by ask, not a crash in input()
+        sys.stdin.reconfigure(errors="surrogateescape")
     while True:
         try:
             question = input(prompt)

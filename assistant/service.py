@@ -30,6 +30,7 @@ from assistant.index.tokens import count_tokens
 from assistant.models import Answer, Passage
 from assistant.question import Question, read_question
 from assistant.retrieval import HybridSearch, effective_filters
+from assistant.text import not_utf8, without_surrogates
 from ingest.pipeline import IngestReport, ingest_paths
 
 __all__ = ["Newsdesk", "open_newsdesk", "Filters", "Answer", "Delta", "Final", "IngestReport", "MAX_QUESTION_CHARS"]
@@ -98,7 +99,7 @@ class Newsdesk:
         _check_question(question)
         t0 = time.perf_counter()
         condense = self.llm_answerer.condense if self.llm_answerer else None
-        asked = read_question(question, history, as_of, condense=condense)
+        asked = read_question(question, _readable(history), as_of, condense=condense)
         t1 = time.perf_counter()
         passages = self.search_engine.search(asked, self.settings.top_k, filters)
         t2 = time.perf_counter()
@@ -176,7 +177,8 @@ class Newsdesk:
         can show it before the answer."""
         _check_question(question)
         condense = self.llm_answerer.condense if self.llm_answerer else None
-        return read_question(question, history, as_of, condense=condense).standalone
+        _check_question(question)
+        return read_question(question, _readable(history), as_of, condense=condense).standalone
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the BM25 index, the model's kernels,
@@ -247,6 +249,15 @@ def _check_question(question: str) -> None:
         raise InputError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    where = not_utf8(question)
+    if where:  # refused: answering a question with a character changed may answer another question
+        raise InputError(f"the question is not UTF-8 text ({where}); check the terminal's or the client's encoding")
+
+
+def _readable(history: list[tuple[str, str]] | None) -> list[tuple[str, str]] | None:
+    """The conversation so far, any lone surrogate in it replaced (it is context, not the question: a
+    page's conversation keeps the turn that was refused)."""
+    return [(role, without_surrogates(text)) for role, text in history] if history else history
 
 
 def open_newsdesk(settings: Settings, *, embedder: Embeddings | None = None, llm: BaseChatModel | None = None) -> Newsdesk:

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 
 __all__ = ["terms", "stem", "sentences", "normalize_quote", "STOPWORDS", "find_verbatim", "counted", "term_match",
-           "coverage"]
+           "coverage", "not_utf8", "without_surrogates"]
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -163,6 +163,26 @@ def find_verbatim(needle: str, haystack: str) -> bool:
 
 
 _IRREGULAR = {"story": "stories", "copy": "copies"}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def not_utf8(text: str) -> str | None:
+    """Where ``text`` is not UTF-8 text, or None when it is all text. Python holds a byte that was not
+    UTF-8 in a command-line argument or an input line as a lone surrogate (U+DC80 to U+DCFF), and a JSON
+    "\\ud800" decodes to one; such a str cannot be encoded, so the tokenizer and the databases fail on it."""
+    m = _SURROGATE.search(text)
+    if m is None:
+        return None
+    code = ord(m.group(0))
+    what = f"byte 0x{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else f"lone surrogate U+{code:04X}"
+    return f"{what} at character {m.start() + 1}"
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, as a browser encodes such a string."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def counted(n: int, noun: str) -> str:

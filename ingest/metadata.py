@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from assistant.models import Article
-from assistant.text import normalize_quote
+from assistant.text import normalize_quote, without_surrogates
 from ingest.clean import clean_text
 
 __all__ = ["parse_date", "canonical_url", "build_article", "split_header", "outlet_from_text"]
@@ -69,7 +69,10 @@ def canonical_url(url: str | None) -> str | None:
     """Lower-case scheme and host, no fragment, no tracking parameters, no trailing slash."""
     if not url or not isinstance(url, str):
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[::1": not a URL, so the article has none (it was a ValueError out of ingest)
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     query = "&".join(
@@ -140,7 +143,11 @@ def build_article(
     """Clean text and metadata into an Article; None when nothing is left after cleaning.
 
     Identity: the canonical URL when there is one; else the file (and record number) it came from.
+    A lone surrogate (a JSON "\\ud800", half a character; a byte of a file name that is not UTF-8) becomes
+    U+FFFD, as the API stores it: such a str cannot be encoded, and was a UnicodeEncodeError out of the ingest.
     """
+    text = without_surrogates(text)
+    fields = {k: without_surrogates(v) if isinstance(v, str) else v for k, v in fields.items()}
     body = clean_text(text)
     source = fields.get("source")
     outlet, body = outlet_from_text(body)
@@ -154,7 +161,8 @@ def build_article(
     title = str(fields.get("title") or "").strip() or _title_from_body(body)
     byline = str(fields["byline"]).strip() if fields.get("byline") else None
     identity = "url:" + url if url else f"file:{Path(origin).resolve()}#{record or 0}"
-    article_id = hashlib.sha1(identity.encode()).hexdigest()[:16]
+    article_id = hashlib.sha1(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]  # a name's own bytes
+    origin = without_surrogates(origin)  # as shown and stored: a file name that is not UTF-8 gets U+FFFD
     return Article(
         id=article_id,
         title=title,

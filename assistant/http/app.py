@@ -18,7 +18,12 @@ from assistant.http.docs import add_local_docs
 from assistant.http.limits import BodyLimit
 from assistant.http.login_limit import LoginLimit
 from assistant.http.origin import OriginGuard, policy_from
-from assistant.http.problems import http_error_handler, newsdesk_error_handler, validation_error_handler
+from assistant.http.problems import (
+    http_error_handler,
+    internal_error_handler,
+    newsdesk_error_handler,
+    validation_error_handler,
+)
 from assistant.service import Newsdesk
 
 __all__ = ["create_app"]
@@ -45,6 +50,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
     app.add_exception_handler(NewsdeskError, newsdesk_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)  # last resort: a JSON 500, logged
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

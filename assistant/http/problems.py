@@ -13,6 +13,7 @@ Validation errors there are 400s naming the field in ``param``, as OpenAI's are.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -37,11 +38,16 @@ __all__ = [
     "newsdesk_error_handler",
     "validation_error_handler",
     "http_error_handler",
+    "internal_error_handler",
+    "INTERNAL_DETAIL",
+    "logger",
 ]
 
 OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
 MAX_ECHO_CHARS = 300  # of a refused value, echoed back in a validation error
 _KINDS = {413: "PayloadTooLarge"}  # else the status's phrase: 400 -> BadRequest, 404 -> NotFound
+logger = logging.getLogger("assistant.http")
+INTERNAL_DETAIL = "an unexpected error; it has been logged"
 
 
 def is_openai_path(path: str) -> bool:
@@ -105,6 +111,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request", "type": ""}
     kind, msg = first.get("type"), str(first.get("msg", "invalid")).rstrip(".")
+    ctx = first.get("ctx")
+    if kind == "json_invalid" and isinstance(ctx, dict):  # FastAPI's msg is "JSON decode error"; why is in ctx
+        msg = f"{msg}: {ctx.get('error', 'not JSON')}"
     param = None if kind == "json_invalid" else _param(first.get("loc", ()))
     if param is None:
         return openai_error(400, f"The request body is not valid: {msg}.", code="invalid_body")
@@ -136,6 +145,15 @@ def _clip(value: Any) -> Any:
     if len(text) <= MAX_ECHO_CHARS:
         return value
     return f"{text[:MAX_ECHO_CHARS]}… ({len(text):,} characters)"
+
+
+async def internal_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The last resort: an exception no other handler takes is a bug, answered as a JSON 500 in the route's
+    shape (OpenAI's "server_error" on its routes) instead of Starlette's text/plain, and logged with its
+    traceback (:mod:`.routing` calls it inside the API's routes; outside them, as the app's ``Exception``
+    handler, Starlette re-raises afterwards and the server logs it too)."""
+    logger.error("500 on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc, exc_info=exc)
+    return error_response(request.url.path, 500, "InternalError", INTERNAL_DETAIL)
 
 
 def _param(loc: Sequence[Any]) -> str | None:

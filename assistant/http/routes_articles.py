@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Request
 from assistant.errors import NotFoundError
 from assistant.http.deps import Desk
 from assistant.http.problems import problem
+from assistant.http.routing import StoredTextRoute
 from assistant.http.uploads import ingest_request
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=StoredTextRoute)  # an article's lone surrogate becomes U+FFFD
+MAX_OFFSET = 1_000_000_000  # past any collection; SQLite's and PostgreSQL's OFFSET end at 2**63 - 1
 
 
 @router.get("/v1/stats")
@@ -23,7 +25,8 @@ def stats(desk: Desk) -> dict[str, Any]:
 
 
 @router.get("/v1/articles")
-def list_articles(desk: Desk, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+def list_articles(desk: Desk, limit: int = Query(50, ge=1, le=1000),
+                  offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     return {"articles": desk.articles(limit, offset), "limit": limit, "offset": offset}
 
 

@@ -10,12 +10,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.http.deps import Desk, filters
+from assistant.http.routing import ApiRoute
 from assistant.http.sse import sse_events
 from assistant.service import MAX_QUESTION_CHARS, Answer
 
 __all__ = ["router", "AskRequest"]
 
-router = APIRouter()
+router = APIRouter(route_class=ApiRoute)
 
 
 class Message(BaseModel):

@@ -23,12 +23,13 @@ from fastapi.responses import StreamingResponse
 from assistant.errors import NewsdeskError
 from assistant.http.deps import Desk
 from assistant.http.openai_shapes import ChatRequest, Reply, prompt_tokens, shape_reply, strip_sources, usage
-from assistant.http.problems import OpenAIRequestError, newsdesk_error_body
+from assistant.http.problems import INTERNAL_DETAIL, OpenAIRequestError, logger, newsdesk_error_body, openai_error_body
+from assistant.http.routing import ApiRoute
 from assistant.service import Answer, Delta, Final, Newsdesk
 
 __all__ = ["router", "ChatRequest", "complete", "complete_stream", "MODEL_NAME"]
 
-router = APIRouter()
+router = APIRouter(route_class=ApiRoute)
 
 MODEL_NAME = "newsdesk"
 MODEL_CARD = {"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "newsdesk"}
@@ -108,6 +109,9 @@ def complete_stream(desk: Newsdesk, body: ChatRequest) -> Iterator[str]:
                                                             desk.count_tokens)})
         except NewsdeskError as exc:
             yield f"data: {json.dumps(newsdesk_error_body(exc), ensure_ascii=False)}\n\n"
+        except Exception as exc:  # a bug after the first chunk: the error object as a chunk, logged
+            logger.error("500 in a chat completion's stream: %s: %s", type(exc).__name__, exc, exc_info=exc)
+            yield f"data: {json.dumps(openai_error_body(500, INTERNAL_DETAIL, code='internal_error'))}\n\n"
         yield "data: [DONE]\n\n"
 
     return stream()

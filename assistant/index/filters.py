@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import InputError
+from assistant.text import not_utf8
 
 __all__ = ["Filters", "day_number"]
 
@@ -37,7 +38,11 @@ class Filters:
         """Filters a person asked for (CLI, API, page): a reversed date range is their mistake, said so."""
         if since and until and since > until:
             raise InputError(f"the start date {since} is after the end date {until}")
-        return cls(since=since, until=until, sources=tuple(sources))
+        outlets = tuple(sources)
+        for outlet in outlets:
+            if where := not_utf8(outlet):
+                raise InputError(f"the outlet {outlet!r} is not UTF-8 text ({where})")
+        return cls(since=since, until=until, sources=outlets)
 
     @property
     def empty(self) -> bool:

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["TimeFrame", "read_timeframe", "strip_time_words"]
+__all__ = ["TimeFrame", "read_timeframe", "strip_time_words", "days_before"]
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -50,7 +50,23 @@ class TimeFrame:
         return 0
 
 
+def days_before(day: dt.date, days: int) -> dt.date | None:
+    """The day ``days`` before ``day``, or None when that is before the calendar's first day (0001-01-01):
+    "the last 3000 years" asked today, "last week" asked on 0001-01-01. A span that reaches there is
+    open at its start (every story up to its end), which answers the question; date arithmetic would
+    raise OverflowError instead."""
+    ordinal = day.toordinal() - days
+    return dt.date.fromordinal(ordinal) if ordinal >= 1 else None
+
+
+def _day_before(day: dt.date, days: int) -> dt.date:
+    """One day ``days`` before ``day``; a day before the calendar reads as its first (no story is dated there)."""
+    return days_before(day, days) or dt.date.min
+
+
 def _month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
+    if year < dt.MINYEAR:  # "in August 0000", "in December" asked in year 1: before the calendar
+        return dt.date.min, dt.date.min
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -87,33 +103,34 @@ def _relative_frame(q: str, as_of: dt.date) -> TimeFrame | None:
     """"yesterday", "today", "the past 3 days", "this week", "last month", "this year"."""
     m = re.search(r"\byesterday\b", q)
     if m:
-        day = as_of - dt.timedelta(days=1)
+        day = _day_before(as_of, 1)
         return TimeFrame(day, day, phrase="yesterday")
     m = re.search(r"\btoday\b|\bthis morning\b|\btonight\b", q)
     if m:
-        return TimeFrame(as_of - dt.timedelta(days=1), as_of, phrase=m.group(0))
+        return TimeFrame(days_before(as_of, 1), as_of, phrase=m.group(0))
     m = re.search(r"\b(?:in |during |over )?the (?:past|last) (\d+|one|two|three|four|five|six|seven|ten|a) "
                   r"(day|week|month|year)s?\b|\b(?:in the )?(?:past|last) (\d+) (day|week|month|year)s\b", q)
     if m:
         n_raw = m.group(1) or m.group(3)
         unit = m.group(2) or m.group(4)
-        n = int(n_raw) if n_raw.isdigit() else _NUMBERS[n_raw]
+        n = int(n_raw) if n_raw.isdigit() and len(n_raw) < 10 else _NUMBERS.get(n_raw, 10**9)  # 10**9: all time
         days = n * {"day": 1, "week": 7, "month": 31, "year": 366}[unit]
-        return TimeFrame(as_of - dt.timedelta(days=days), as_of, phrase=m.group(0).strip())
+        return TimeFrame(days_before(as_of, days), as_of, phrase=m.group(0).strip())
     m = re.search(r"\b(this|last|past) (week|weekend)\b", q)
     if m:  # news quizzes: "this week" is the seven days before the question
-        return TimeFrame(as_of - dt.timedelta(days=7 if m.group(1) != "last" else 10), as_of, phrase=m.group(0))
+        return TimeFrame(days_before(as_of, 7 if m.group(1) != "last" else 10), as_of, phrase=m.group(0))
     m = re.search(r"\b(this|last|past) month\b", q)
     if m:
         if m.group(1) == "last":
-            first = as_of.replace(day=1) - dt.timedelta(days=1)
-            since, until = _month_window(first.year, first.month)
+            before = days_before(as_of.replace(day=1), 1)
+            since, until = _month_window(before.year, before.month) if before else (dt.date.min, dt.date.min)
             return TimeFrame(since, until, phrase=m.group(0))
-        return TimeFrame(as_of - dt.timedelta(days=31), as_of, phrase=m.group(0))
+        return TimeFrame(days_before(as_of, 31), as_of, phrase=m.group(0))
     m = re.search(r"\b(this|last|past) year\b", q)
     if m:
         if m.group(1) == "last":
-            return TimeFrame(dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31), phrase=m.group(0))
+            return TimeFrame(_month_window(as_of.year - 1, 1)[0], _month_window(as_of.year - 1, 12)[1],
+                             phrase=m.group(0))
         return TimeFrame(dt.date(as_of.year, 1, 1), as_of, phrase=m.group(0))
     return None
 
@@ -123,10 +140,10 @@ def _weekday_frame(q: str, as_of: dt.date) -> TimeFrame | None:
     m = re.search(r"\bsince (" + "|".join(_WEEKDAYS) + r")\b", q)
     if m:
         back = (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7 or 7
-        return TimeFrame(as_of - dt.timedelta(days=back), as_of, phrase=m.group(0))
+        return TimeFrame(days_before(as_of, back), as_of, phrase=m.group(0))
     m = re.search(r"\bon (" + "|".join(_WEEKDAYS) + r")\b", q)
     if m:  # the last such day, today included
-        day = as_of - dt.timedelta(days=(as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7)
+        day = _day_before(as_of, (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7)
         return TimeFrame(day, day, phrase=m.group(0))
     return None
 
@@ -196,8 +213,9 @@ def _sentence_initial(words: list[re.Match[str]], i: int, text: str) -> bool:
     return i == 0 or bool(re.search(r"[.!?:]\s*$", text[words[i - 1].end():words[i].start()]))
 
 
-_TIME_WORDS = re.compile(
-    r"\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + "|" + "|".join(_WEEKDAYS)
+_TIME_WORDS = re.compile(  # "the last 3000 years" whole: its count and unit are not what the question is about
+    r"\b(?:(?:past|last) (?:\d+|" + "|".join(_NUMBERS) + r") (?:day|week|month|year)s?"
+    + "|" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + "|" + "|".join(_WEEKDAYS)
     + r"|yesterday|today|tonight|week|weekend|month|year|latest|recent|recently|early|late|since|past|last"
     r"|this|(?:19|20)\d\d)\b\.?",
     re.IGNORECASE,
