@@ -44,11 +44,14 @@ def test_bodies_that_cannot_be_parsed_answer_the_problem_shape(client: httpx.Cli
 
 def test_bodies_the_ask_route_cannot_parse_answer_the_problem_shape(client: httpx.Client) -> None:
     for content in (b'{"question": "\xff\xfe"}', b"[" * 100_000):  # not UTF-8; nested too deeply
+        # refused as malformed JSON is (FastAPI's 422 json_invalid, the reason in ctx.error: see strict_json)
         r = client.post("/v1/ask", content=content, headers={"content-type": "application/json"})
-        assert r.status_code == 400 and r.json() == {"type": "BadRequest", "title": "newsdesk error", "status": 400,
-                                                     "detail": "There was an error parsing the body"}
+        assert r.status_code == 422, r.text[:300]
+        (error,) = r.json()["detail"]
+        assert error["type"] == "json_invalid" and error["ctx"]["error"], error
         r = client.post("/v1/chat/completions", content=content, headers={"content-type": "application/json"})
-        assert r.status_code == 400 and r.json()["error"]["message"] == "There was an error parsing the body"
+        assert r.status_code == 400 and r.json()["error"]["message"].startswith("The request body is not valid: ")
+        assert r.json()["error"]["code"] == "invalid_body"
     assert client.get("/no/such/path").json() == {"type": "NotFound", "title": "newsdesk error", "status": 404,
                                                   "detail": "Not Found"}
 

@@ -66,6 +66,7 @@ async def _save_files(request: Request, folder: Path) -> dict[str, str]:
     shown: dict[str, str] = {}
     for n, upload in enumerate(files):
         name = re.split(r"[\\/]", upload.filename or "")[-1] or f"file {n + 1}"
+        name = re.sub(r"[\x00-\x1f\x7f]", "\ufffd", name)  # a NUL or escape shown back would be one of ours
         path = folder / f"{n:04d}-{re.sub(r'[^A-Za-z0-9._-]', '_', name)[-100:]}"  # the end keeps the suffixes
         with path.open("wb") as out:
             shutil.copyfileobj(upload.file, out)
