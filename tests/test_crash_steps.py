@@ -18,6 +18,7 @@ from ingest.documents import doc_to_article
 from ingest.quotes import extract_quotes
 from ingest.sources import read_path
 
+from .conftest import make_settings
 from .crash_kit import check_whole, fresh_index, versions_of, write_versions
 
 STORIES, EDITED = 6, 4
@@ -103,6 +104,31 @@ def test_a_delete_stopped_between_steps_is_whole_or_gone(
         store.recover()
     texts = check_whole(data, catalog_url, versions, gone=asked, settled=True)
     assert set(texts) == set(versions) - asked
+
+
+def test_recovery_leaves_a_live_writers_vectors_alone(tmp_path: Path, catalog_url: str | None) -> None:
+    """Recovery in one process removes what a gone writer left in flight, never a live writer's (its
+    lock, a PostgreSQL advisory lock or an flock beside the SQLite file, says it is alive)."""
+    old, new = write_versions(tmp_path / "news", STORIES, EDITED)
+    data = tmp_path / "data"
+    settings = make_settings(data, database_url=catalog_url)
+    live, dead, other = Index(settings), Index(settings), Index(settings)
+    try:
+        live.add_many(_items(old, live))
+        items = _items(new, live)
+        for writer in (live, dead):  # both between steps 2 and 3
+            writer.catalog.write_pending(items)
+            writer.vectors.upsert(items)
+        dead.close()  # the writer goes, its lock with it (as when a process is killed)
+        assert other.catalog.abandoned_ids() == sorted(versions_of(new))  # the dead one's, not the live one's
+        other.recover()
+        assert {c.id for _, chunks, *_ in items for c in chunks} <= set(other.vectors.ids())  # still the live one's
+        assert live.catalog.mark_ready(items) == {}
+        live.recover()  # its own leftovers: the old versions' vectors
+    finally:
+        for store in (live, dead, other):
+            store.close()
+    check_whole(data, catalog_url, versions_of(new), settled=True)
 
 
 def test_recovery_removes_a_pending_article_left_by_an_older_newsdesk(tmp_path: Path) -> None:
