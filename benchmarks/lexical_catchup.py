@@ -58,7 +58,7 @@ def _fill(catalog: Catalog, articles: int, words: np.ndarray, rng: np.random.Gen
     for lo in range(0, articles, 200):
         items = [_article(n, words, rng) for n in range(lo, min(lo + 200, articles))]
         catalog.write_pending(items)
-        catalog.mark_ready([a.id for a, *_ in items])
+        catalog.mark_ready(items)
 
 
 def _until(condition: Any, timeout_s: float = 120.0) -> float:
@@ -96,7 +96,7 @@ def run(articles: int, database_url: str | None, folder: Path) -> dict[str, Any]
     new = _article(articles + 1, words, rng, extra="zeppelinharbour")
     t0 = time.perf_counter()
     replica_b.write_pending([new])
-    replica_b.mark_ready([new[0].id])
+    replica_b.mark_ready([new])
     written_s = time.perf_counter() - t0
 
     def found() -> bool:

@@ -22,6 +22,7 @@ from .conftest import make_settings
 pytestmark = pytest.mark.slow
 
 KILLS = 10
+SEED = int(os.environ.get("NEWSDESK_CRASH_SEED", "1234"))  # read on import: each test's environment is emptied
 ARTICLES = 300  # enough work (~25 s of embedding on 2 free cores) that every kill lands mid-ingest
 
 
@@ -52,7 +53,7 @@ def test_random_sigkills_leave_a_consistent_index(tmp_path: Path, catalog_url: s
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if catalog_url:
         env["NEWSDESK_DATABASE_URL"] = catalog_url
-    rng = random.Random(int(os.environ.get("NEWSDESK_CRASH_SEED", "1234")))
+    rng = random.Random(SEED)
     killed = 0
     for _ in range(KILLS):
         proc = subprocess.Popen(_ingest_cmd(data, folder), env=env, stdout=subprocess.DEVNULL,

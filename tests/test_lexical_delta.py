@@ -53,7 +53,7 @@ def _sample() -> Item:
 
 def _write(catalog: Catalog, items: list[Item]) -> None:
     catalog.write_pending(items)
-    catalog.mark_ready([a.id for a, *_ in items])
+    catalog.mark_ready(items)
 
 
 def _ranking(index: LexicalIndex, query: str) -> list[tuple[str, float]]:

@@ -34,7 +34,7 @@ from ingest.sources import read_path
 
 from .conftest import SAMPLE, make_settings
 
-HEAD = "0003"
+HEAD = "0004"
 
 # The schema newsdesk made before migrations existed (commit 05e9138), as it made it.
 PRE_ALEMBIC_SCHEMA = """
@@ -136,7 +136,7 @@ def test_two_writers_of_one_article_store_it_once(pg_url: str) -> None:
             for _ in range(25):
                 start.wait(timeout=30)
                 catalog.write_pending([item])
-                catalog.mark_ready([article.id])
+                catalog.mark_ready([item])
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
             start.abort()
@@ -198,7 +198,9 @@ def test_mark_ready_tries_again_when_postgres_breaks_a_deadlock(pg_url: str) -> 
     catalog = Catalog(pg_url)
     catalog.write_pending([(article, chunks, vectors, quotes)])
     other = psycopg.connect(pg_url)
-    other.execute("UPDATE articles SET title = title WHERE id = %s", (article.id,))  # holds the row
+    other.execute("INSERT INTO articles (id, title, content_hash, text_hash, text, state, ingested_at) "
+                  "VALUES (%s, 'Another version', 'h', 't', 'Another text.', 'ready', 'now')",
+                  (article.id,))  # holds the row: the article is not in the catalog until mark_ready writes it
 
     def take_the_lock() -> None:
         time.sleep(0.5)  # mark_ready is waiting for the row by now, so its deadlock check runs first
@@ -207,7 +209,7 @@ def test_mark_ready_tries_again_when_postgres_breaks_a_deadlock(pg_url: str) -> 
 
     thread = threading.Thread(target=take_the_lock)
     thread.start()
-    lost = catalog.mark_ready([article.id], [article], Claims(NearDuplicates()))
+    lost = catalog.mark_ready([(article, chunks, vectors, quotes)], Claims(NearDuplicates()))
     thread.join()
     other.close()
     assert lost == {}

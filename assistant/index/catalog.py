@@ -1,9 +1,10 @@
 """The catalog: articles, chunk offsets, quotes, MinHash signatures and syndicated copies, in an
 embedded SQLite file or a PostgreSQL database (see :mod:`assistant.index.database`).
 
-It is the source of truth. An article is written ``pending`` and marked ``ready`` only once its
-vectors are stored (the protocol lives in :class:`assistant.index.Index`); every read here sees
-ready articles only. The catalog generation (a row of ``meta``, so every process sharing the
+It is the source of truth, and holds only complete versions of stories: a version is written, whole and
+``ready``, once its vectors are stored, in the transaction that replaces the previous one (the protocol
+lives in :class:`assistant.index.Index`; ``pending`` rows are left only by catalogs written before
+revision 0004, and recovery removes them). The catalog generation (a row of ``meta``, so every process sharing the
 database reads it) is bumped on every change, so derived indexes (BM25, chunk dates) know when they
 are stale. An article is stored once because its id is the primary key and a write upserts it in a
 transaction, whichever process writes. Opening is lazy: constructing a Catalog touches nothing; the
@@ -23,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from assistant.errors import NotFoundError
-from assistant.index import changelog
+from assistant.index import changelog, inflight, swap
 from assistant.index.changelog import Changes, insert_for
 from assistant.index.claims import Claims, Lost, settle
 from assistant.index.database import RETRIES, WRITE, migrate, open_engine, retryable
@@ -55,12 +56,6 @@ class ArticleMeta:
 def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
     for lo in range(0, len(ids), BATCH):
         yield list(ids[lo : lo + BATCH])
-
-
-def quote_rows(found: Iterable[Quote]) -> list[dict[str, Any]]:
-    """Rows of the quotes table for ``found``."""
-    return [{"article_id": q.article_id, "speaker": q.speaker, "start": q.start, "end": q.end,
-             "direct": int(q.direct)} for q in found]
 
 
 def _day(published: str | None) -> int:
@@ -132,55 +127,29 @@ class Catalog:
         for i in article_ids:
             self._meta_cache.pop(i, None)
 
-    # -- writing ------------------------------------------------------------------------------
+    # -- writing (the protocol's catalog steps: see assistant.index.facade) -------------------------
 
     def write_pending(self, items: Sequence[Item]) -> None:
-        """Step 1 of the write protocol: the articles (replacing old rows) with state 'pending'.
-
-        Each article row is upserted first, so a concurrent writer of the same article waits for this
-        transaction and then replaces it whole; articles go in id order, so two writers never deadlock."""
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        """Step 1: the chunk ids of the new versions, whose vectors go to Chroma next, are recorded as this
+        writer's vectors in flight. Nothing a reader sees changes."""
         with self.transaction() as db:
-            for article, article_chunks, _, article_quotes in sorted(items, key=lambda item: item[0].id):
-                self._upsert_article(db, article, now)
-                for table in (chunks, quotes, signatures, copies):
-                    db.execute(delete(table).where(table.c.article_id == article.id))
-                if article_chunks:
-                    db.execute(chunks.insert(), [
-                        {"id": c.id, "article_id": c.article_id, "idx": c.index, "start": c.start, "end": c.end}
-                        for c in article_chunks])
-                if article_quotes:
-                    db.execute(quotes.insert(), quote_rows(article_quotes))
-                if article.minhash is not None:
-                    db.execute(signatures.insert().values(
-                        article_id=article.id, sig=article.minhash.astype(np.uint64).tobytes()))
+            inflight.add(db, self.writer.key, [(c.id, a.id) for a, article_chunks, *_ in items for c in article_chunks])
 
-    def _upsert_article(self, db: Connection, article: Article, now: str) -> None:
-        row = {
-            "id": article.id, "title": article.title, "url": article.url, "source": article.source,
-            "published": article.published_iso, "byline": article.byline, "origin": article.origin,
-            "content_hash": article.content_hash, "text_hash": article.text_hash, "text": article.text,
-            "state": "pending", "ingested_at": now, "writer": self.writer.key,
-        }
-        stmt = insert_for(db, articles).values(row)
-        db.execute(stmt.on_conflict_do_update(
-            index_elements=[articles.c.id], set_={k: stmt.excluded[k] for k in row if k != "id"}))
-
-    def mark_ready(self, article_ids: Sequence[str], candidates: Sequence[Article] = (),
-                   claims: Claims | None = None) -> Lost:
-        """Step 3: the articles are complete everywhere. An article another writer has rewritten since
-        this one wrote it stays as that writer leaves it. With ``claims``, the ``candidates`` (new
-        articles) whose text another writer's ready article holds stay pending, recorded as its copies
-        (see :mod:`assistant.index.claims`); they are returned, for :meth:`discard`."""
+    def mark_ready(self, items: Sequence[Item], claims: Claims | None = None) -> Lost:
+        """Step 3: in one transaction, each article's new version (its vectors are in Chroma) takes the
+        place of the one readers saw, or is added. With ``claims``, the new articles (those with a MinHash
+        signature) whose text another writer's ready article holds are not written but recorded as its
+        copies (see :mod:`assistant.index.claims`); they are returned."""
+        candidates = [a for a, *_ in items if a.minhash is not None]
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for attempt in itertools.count(1):
             try:
                 with self.transaction() as db:
                     lost, seen = settle(db, candidates, claims) if claims is not None and candidates else ({}, -1)
-                    ready = [i for i in article_ids if i not in lost]
-                    for i in sorted(ready):
-                        db.execute(update(articles).where(articles.c.id == i, articles.c.writer == self.writer.key)
-                                   .values(state="ready", writer=None))
-                    changelog.bump(db, ready, "ready")
+                    written = sorted((item for item in items if item[0].id not in lost), key=lambda item: item[0].id)
+                    for article, article_chunks, _, article_quotes in written:
+                        swap.replace(db, article, article_chunks, article_quotes, self.writer.key, now)
+                    changelog.bump(db, [item[0].id for item in written], "ready")
                 break
             except DBAPIError as exc:
                 if attempt == RETRIES or not retryable(exc):
@@ -188,41 +157,68 @@ class Catalog:
                 time.sleep(0.05 * attempt)
         if claims is not None and seen >= 0:
             claims.seen = seen
-        self.forget(article_ids)
+        self.forget([a.id for a, *_ in items])
         return lost
 
-    def discard(self, article_ids: Sequence[str]) -> None:
-        """Delete this writer's pending rows of these articles (copies that lost at :meth:`mark_ready`;
-        their vectors are gone first). Nothing else saw them, so the generation stays."""
-        with self.transaction() as db:
-            for part in _batches(sorted(article_ids)):
-                db.execute(delete(articles).where(articles.c.id.in_(part), articles.c.state == "pending",
-                                                  articles.c.writer == self.writer.key))
-
-    def mark_pending(self, article_ids: Sequence[str]) -> None:
-        with self.transaction() as db:
-            for i in sorted(article_ids):
-                db.execute(update(articles).where(articles.c.id == i).values(state="pending", writer=self.writer.key))
-
     def remove(self, article_ids: Sequence[str]) -> int:
-        """Delete the articles' rows (chunks, quotes and copies cascade). Returns how many existed."""
+        """Delete the articles, in one transaction (their vectors become this writer's to remove from
+        Chroma). Returns how many existed."""
         removed = 0
         with self.transaction() as db:
-            for part in _batches(sorted(article_ids)):
-                removed += db.execute(delete(articles).where(articles.c.id.in_(part))).rowcount
+            for part in _batches(sorted(set(article_ids))):
+                removed += swap.retire(db, self.writer.key, part)
             changelog.bump(db, article_ids, "delete")
         self.forget(article_ids)
         return removed
 
+    def unused_vectors(self, article_ids: Sequence[str]) -> list[str]:
+        """This writer's vectors in flight for these articles that nothing uses now (to remove)."""
+        with self.engine.connect() as db:
+            return inflight.unused(db, self.writer.key, article_ids)
+
+    def settled(self, article_ids: Sequence[str]) -> None:
+        """This writer is done with these articles' vectors in flight."""
+        with self.transaction() as db:
+            inflight.clear(db, self.writer.key, article_ids)
+
+    def leftovers(self) -> tuple[list[str], set[int]]:
+        """What writers that are gone (crashed, killed, or this one) left: the vectors in flight nobody
+        uses, and those writers, whose rows :meth:`forget_writers` drops once the vectors are removed.
+        Pending articles of a catalog written before revision 0004 are deleted here, their chunks' vectors
+        among those to remove."""
+        with self.engine.connect() as db:
+            legacy = db.execute(select(articles.c.id, articles.c.writer).where(articles.c.state == "pending")).all()
+            known = inflight.writers(db)
+        gone = self.writer.abandoned(self.engine, known | {w for _, w in legacy})
+        stale = sorted(i for i, w in legacy if w in gone)
+        keys = {k for k in gone if k is not None} | {self.writer.key}
+        if stale:
+            with self.transaction() as db:
+                for part in _batches(stale):
+                    swap.retire(db, self.writer.key, part)
+                changelog.bump(db, stale, "delete")
+        with self.engine.connect() as db:
+            return inflight.leftovers(db, keys), keys
+
+    def forget_writers(self, keys: set[int]) -> None:
+        with self.transaction() as db:
+            inflight.forget(db, keys)
+
     def pending_ids(self) -> list[str]:
-        return [r[0] for r in self._rows(select(articles.c.id).where(articles.c.state == "pending"))]
+        """Articles with a version or vectors in flight (being written, or left by a crash)."""
+        with self.engine.connect() as db:
+            found = inflight.article_ids(db)
+        return sorted(found | {r[0] for r in self._rows(select(articles.c.id).where(articles.c.state == "pending"))})
 
     def abandoned_ids(self) -> list[str]:
-        """Pending articles whose writer is gone (crashed, killed) or is this catalog: what recovery
-        removes. A live writer's pending articles in another process are left to it."""
-        rows = self._rows(select(articles.c.id, articles.c.writer).where(articles.c.state == "pending"))
-        gone = self.writer.abandoned(self.engine, {w for _, w in rows})
-        return [i for i, w in rows if w in gone]
+        """Of :meth:`pending_ids`, those whose writer is gone (crashed, killed) or is this catalog: what
+        recovery settles. A live writer's in another process are left to it."""
+        with self.engine.connect() as db:
+            legacy = db.execute(select(articles.c.id, articles.c.writer).where(articles.c.state == "pending")).all()
+            keys = inflight.writers(db)
+            gone = self.writer.abandoned(self.engine, keys | {w for _, w in legacy})
+            found = inflight.article_ids(db, {k for k in gone if k is not None})
+        return sorted(found | {i for i, w in legacy if w in gone})
 
     def add_copies(self, found: Sequence[tuple[str, Article, float]]) -> None:
         """Record that each article was also carried elsewhere (a syndicated copy not indexed again)."""

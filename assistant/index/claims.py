@@ -7,9 +7,10 @@ both see nothing and both decide "new". So the decision is taken again at step 3
 one lock for every writer (a PostgreSQL advisory transaction lock; SQLite's ``BEGIN IMMEDIATE`` already
 lets one writer in at a time): a new article whose text another ready article already holds, or which is
 a near duplicate of an article another writer made ready since this one last looked, does not become
-ready. It is recorded as a copy of that article, in the same transaction, and its pending rows and
-vectors are removed afterwards (a crash in between leaves them pending, for recovery). The first writer
-to commit keeps the text; the check costs one indexed query an article and the signatures written since.
+ready. It is recorded as a copy of that article, in the same transaction, and is not written; its
+vectors, still in flight, are removed afterwards (a crash in between leaves them to recovery: see
+:mod:`assistant.index.inflight`). The first writer to commit keeps the text; the check costs one indexed
+query an article and the signatures written since.
 
 Only articles that carry a MinHash signature are checked: the ones an ingest wrote as new. Replacing an
 article keeps its id, and the primary key already stores it once.

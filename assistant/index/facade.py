@@ -1,19 +1,24 @@
 """The index of one data directory: the catalog (source of truth), Chroma vectors and BM25.
 
-Writing an article is a three-step protocol so that a crash or SIGKILL at any point leaves
-something :meth:`Index.recover` can put right:
+Writing articles is a three-step protocol, so that a crash or SIGKILL at any point loses nothing that
+was ready before it and readers always see each story whole, in its old version or its new one:
 
-1. catalog transaction: the article and its chunks are written with ``state='pending'``
-   (a changed article's old rows are replaced in the same transaction);
-2. Chroma: the article's old vectors are deleted and the new ones upserted;
-3. catalog transaction: ``state='ready'`` and the catalog generation is bumped.
+1. catalog transaction: the chunk ids of the new versions are recorded as this writer's vectors in
+   flight (:mod:`assistant.index.inflight`); nothing a reader sees changes;
+2. Chroma: the new vectors are upserted beside the old ones (a chunk id names one version of a story);
+3. catalog transaction: each new version replaces the old one whole (:mod:`assistant.index.swap`), the
+   old version's chunk ids are recorded as vectors to remove, and the catalog generation is bumped;
 
-``recover`` deletes every pending article from Chroma and the catalog, so a re-run ingests it again;
-writers (ingest, delete) call it before they write. Readers never see a pending article. The
-lexical index and the chunk dates used for date windows are derived from the ready chunks and
-brought up to date whenever the catalog's generation moves, from its change log (so several serving
-processes sharing one catalog follow each other's writes: see :mod:`assistant.index.lexical_live`).
-Constructing an Index does nothing: the catalog and Chroma open on first use.
+then the vectors nothing uses any more are removed from Chroma and the writer's records cleared.
+Deleting is steps 3 and after: one transaction removes the stories and records their vectors, which are
+removed next. Readers see the catalog's ready chunks only (dense hits are mapped through it), so vectors
+in flight are never seen. ``recover`` removes the vectors that writers which are gone (crashed, killed)
+left in flight and nothing uses; writers (ingest, delete) call it before they write; another live
+writer's are left to it (see :mod:`assistant.index.writers`). The lexical index and the chunk dates used
+for date windows are derived from the ready chunks and brought up to date whenever the catalog's
+generation moves, from its change log (so several serving processes sharing one catalog follow each
+other's writes: see :mod:`assistant.index.lexical_live`). Constructing an Index does nothing: the
+catalog and Chroma open on first use.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class Index:
         self._dates = ChunkDays(-1, [], np.zeros(0, dtype=np.int64))
         self._dates_version = -1
         self._lock = threading.RLock()
+        self._writing = threading.Lock()  # one write at a time per Index: recovery then never meets its own
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -56,40 +62,43 @@ class Index:
         self.add_many([(article, chunks, vectors, quotes)])
 
     def add_many(self, items: Sequence[Item], claims: Claims | None = None) -> Lost:
-        """Write several articles with the pending -> Chroma -> ready protocol (see module docstring).
+        """Write several articles with the protocol of the module docstring.
 
         With ``claims`` (an ingest's), the new articles (those carrying a MinHash signature) are checked
         once more at step 3 against what other writers made ready meanwhile; the ones that turn out to be
-        copies are recorded as such, not made ready, and removed again: they are returned, each with the
-        article that keeps its text (see :mod:`assistant.index.claims`)."""
+        copies are recorded as such and not written: they are returned, each with the article that keeps
+        its text (see :mod:`assistant.index.claims`)."""
         if not items:
             return {}
-        ids = [a.id for a, *_ in items]
-        self.catalog.write_pending(items)
-        self.vectors.delete_articles(ids)
-        self.vectors.upsert(items)
-        lost = self.catalog.mark_ready(ids, [a for a, *_ in items if a.minhash is not None], claims)
-        if lost:
-            self.vectors.delete_articles(sorted(lost))
-            self.catalog.discard(sorted(lost))
+        with self._writing:
+            self.catalog.write_pending(items)
+            self.vectors.upsert(items)
+            lost = self.catalog.mark_ready(items, claims)
+            self._settle(sorted({a.id for a, *_ in items}))
         return lost
 
     def delete_articles(self, article_ids: Sequence[str]) -> int:
         """Delete articles everywhere. Returns how many existed."""
         if not article_ids:
             return 0
-        self.catalog.mark_pending(article_ids)
-        self.vectors.delete_articles(article_ids)
-        return self.catalog.remove(article_ids)
+        with self._writing:
+            removed = self.catalog.remove(article_ids)
+            self._settle(sorted(set(article_ids)))
+        return removed
+
+    def _settle(self, article_ids: Sequence[str]) -> None:
+        """Remove this writer's vectors of these articles that nothing uses now, then its records of them."""
+        self.vectors.delete(self.catalog.unused_vectors(article_ids))
+        self.catalog.settled(article_ids)
 
     def recover(self) -> int:
-        """Undo half-written articles left by a crash (another live writer's are left to it, see
-        :mod:`assistant.index.writers`). Returns how many were removed."""
-        pending = self.catalog.abandoned_ids()
-        if pending:
-            self.vectors.delete_articles(pending)
-            self.catalog.remove(pending)
-        return len(pending)
+        """Remove what writers that are gone left in flight (another live writer's is left to it, see
+        :mod:`assistant.index.writers`); what was ready stays as it was. Returns how many vectors it removed."""
+        with self._writing:
+            unused, writers = self.catalog.leftovers()
+            self.vectors.delete(unused)
+            self.catalog.forget_writers(writers)
+        return len(unused)
 
     def add_copies(self, copies: Sequence[tuple[str, Article, float]]) -> None:
         self.catalog.add_copies(copies)

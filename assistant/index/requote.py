@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, select
 
-from assistant.index.catalog import Catalog, quote_rows
+from assistant.index.catalog import Catalog
 from assistant.index.changelog import insert_for
 from assistant.index.schema import articles, meta, quotes
+from assistant.index.swap import quote_rows
 from assistant.models import Article, Quote
 
 __all__ = ["RULES_KEY", "requote"]

@@ -22,7 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["metadata", "articles", "chunks", "quotes", "signatures", "copies", "meta", "changes", "Id", "Double"]
+__all__ = ["metadata", "articles", "chunks", "quotes", "signatures", "copies", "meta", "changes", "in_flight", "Id",
+           "Double"]
 
 Id: TypeEngine[str] = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 Double: TypeEngine[float] = REAL().with_variant(postgresql.DOUBLE_PRECISION(), "postgresql")
@@ -102,4 +103,13 @@ changes = Table(  # revision 0003: which articles each generation touched (see a
     Column("article_id", Id, nullable=False),
     Column("op", Text, nullable=False),
     Index("changes_generation", "generation"),
+)
+
+in_flight = Table(  # revision 0004: vectors a writer is adding or removing (see assistant.index.inflight)
+    "in_flight", metadata,
+    Column("writer", BigInteger, nullable=False),
+    Column("chunk_id", Id, nullable=False),
+    Column("article_id", Id, nullable=False),
+    PrimaryKeyConstraint("writer", "chunk_id"),
+    Index("in_flight_chunk", "chunk_id"),
 )

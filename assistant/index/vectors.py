@@ -108,9 +108,10 @@ class Vectors:
                 metadatas=metadatas[lo : lo + step],
             )
 
-    def delete_articles(self, article_ids: Sequence[str]) -> None:
-        for lo in range(0, len(article_ids), 500):
-            self.collection.delete(where={"article_id": {"$in": list(article_ids[lo : lo + 500])}})
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        """Remove these chunks' vectors (ids Chroma does not have are skipped)."""
+        for lo in range(0, len(chunk_ids), 500):
+            self.collection.delete(ids=list(chunk_ids[lo : lo + 500]))
 
     # -- reading ------------------------------------------------------------------------------
 
