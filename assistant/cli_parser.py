@@ -41,7 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_measures(sub)
     _add_collection(sub)
     _add_serving(sub)
+    _data_dir_anywhere(sub)
     return parser
+
+
+def _data_dir_anywhere(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``newsdesk ask --data-dir D ...`` works as ``newsdesk --data-dir D ask ...`` does: people put it
+    after the command as often as before (SUPPRESS: given in neither place, the top level's default stays)."""
+    for command in sub.choices.values():
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        for p in [command, *(c for a in nested for c in a.choices.values())]:
+            p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="same as newsdesk --data-dir")
 
 
 def _add_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

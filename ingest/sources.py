@@ -129,7 +129,7 @@ def _read_json(text: str, origin: str, field_map: FieldMap | None) -> Iterator[R
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise IngestError(origin, f"invalid JSON: {exc.msg} at line {exc.lineno}") from exc
+        raise IngestError(origin, f"invalid JSON: {_json_reason(exc)} (line {exc.lineno}, column {exc.colno})") from exc
     if isinstance(data, dict):
         for key in ("articles", "items", "data", "results"):
             if isinstance(data.get(key), list):
@@ -137,6 +137,11 @@ def _read_json(text: str, origin: str, field_map: FieldMap | None) -> Iterator[R
                 break
     records = data if isinstance(data, list) else [data]
     yield from _records_to_docs(iter(enumerate(records, 1)), origin, field_map)
+
+
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    """The decoder's reason without its dangling position words ("Unterminated string starting at")."""
+    return exc.msg.removesuffix(" at").removesuffix(" starting")
 
 
 def _read_jsonl(text: str, origin: str, field_map: FieldMap | None) -> Iterator[RawDoc]:
@@ -147,7 +152,7 @@ def _read_jsonl(text: str, origin: str, field_map: FieldMap | None) -> Iterator[
             record = json.loads(line)
             yield from _records_to_docs(iter([(n, record)]), origin, field_map)
         except json.JSONDecodeError as exc:
-            yield _bad(IngestError(f"{origin}#{n}", f"invalid JSON line: {exc.msg}"))
+            yield _bad(IngestError(f"{origin}#{n}", f"invalid JSON line: {_json_reason(exc)} (column {exc.colno})"))
         except IngestError as exc:
             yield _bad(exc)
 
