@@ -20,7 +20,7 @@ def test_a_wrong_method_is_405_with_allow(seed_desk: Newsdesk, with_page: bool) 
             httpx.Client(base_url=server.url, timeout=60) as c:
         # (the OpenAI routes answer in OpenAI's error shape: see the test below)
         for method, path, allow in [("GET", "/v1/ask", "POST"), ("PUT", "/v1/articles", "GET, POST"), ("GET", "/v1/articles/abc", "DELETE"),
-                                    ("POST", "/healthz", "GET")]:
+                                    ("POST", "/healthz", "GET, HEAD")]:
             r = c.request(method, path)
             assert r.status_code == 405, (method, path, r.status_code, r.text[:200])
             assert r.headers["allow"] == allow

@@ -52,7 +52,7 @@ def create_app(newsdesk: Newsdesk, *, with_page: bool = True) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)  # last resort: a JSON 500, logged
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])  # HEAD: what uptime probes send
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "mode": newsdesk.mode, "chunks": newsdesk.chunk_count()}
 

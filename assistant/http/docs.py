@@ -39,7 +39,7 @@ def add_local_docs(app: FastAPI) -> None:
     title = f"{app.title} API"
     favicon = f"{ASSETS_PATH}/favicon.png"
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
         return _same_origin(get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json", title=title,
@@ -51,7 +51,7 @@ def add_local_docs(app: FastAPI) -> None:
     def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     def redoc() -> HTMLResponse:
         return _same_origin(get_redoc_html(
             openapi_url=app.openapi_url or "/openapi.json", title=title,
