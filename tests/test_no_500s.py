@@ -28,6 +28,7 @@ from assistant.service import Delta, Newsdesk, open_newsdesk
 
 from .conftest import ROOT, ServerThread, make_settings
 from .fake_openai import create_fake_openai
+from .test_cli_errors import _one_line, _run
 
 AS_OF = dt.date(2024, 8, 13)
 LONG_AGO = "What happened in Kursk over the last 3000 years?"
@@ -246,17 +247,6 @@ def test_an_unexpected_error_is_a_json_500_in_the_routes_shape_and_is_logged(
     logged = [rec for rec in caplog.records if rec.name == "assistant.http"]
     assert any("GET /v1/stats" in rec.getMessage() and "RuntimeError: a bug" in rec.getMessage() for rec in logged)
     assert sum("a bug mid-stream" in rec.getMessage() for rec in logged) == 2 and all(rec.exc_info for rec in logged)
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _one_line(err: str) -> str:
-    assert err.startswith("newsdesk: error: ") and err.endswith("\n") and err.count("\n") == 1, err
-    return err
 
 
 @pytest.mark.parametrize("command", [["ask", LONG_AGO], ["ask", VERY_LONG_AGO], ["search", LONG_AGO],
