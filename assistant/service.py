@@ -177,7 +177,6 @@ class Newsdesk:
         can show it before the answer."""
         _check_question(question)
         condense = self.llm_answerer.condense if self.llm_answerer else None
-        _check_question(question)
         return read_question(question, _readable(history), as_of, condense=condense).standalone
 
     def warm_up(self) -> None:

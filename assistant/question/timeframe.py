@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["TimeFrame", "read_timeframe", "strip_time_words", "days_before"]
+__all__ = ["TimeFrame", "read_timeframe", "strip_time_words", "days_before", "day_before"]
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -59,7 +59,7 @@ def days_before(day: dt.date, days: int) -> dt.date | None:
     return dt.date.fromordinal(ordinal) if ordinal >= 1 else None
 
 
-def _day_before(day: dt.date, days: int) -> dt.date:
+def day_before(day: dt.date, days: int) -> dt.date:
     """One day ``days`` before ``day``; a day before the calendar reads as its first (no story is dated there)."""
     return days_before(day, days) or dt.date.min
 
@@ -103,7 +103,7 @@ def _relative_frame(q: str, as_of: dt.date) -> TimeFrame | None:
     """"yesterday", "today", "the past 3 days", "this week", "last month", "this year"."""
     m = re.search(r"\byesterday\b", q)
     if m:
-        day = _day_before(as_of, 1)
+        day = day_before(as_of, 1)
         return TimeFrame(day, day, phrase="yesterday")
     m = re.search(r"\btoday\b|\bthis morning\b|\btonight\b", q)
     if m:
@@ -143,7 +143,7 @@ def _weekday_frame(q: str, as_of: dt.date) -> TimeFrame | None:
         return TimeFrame(days_before(as_of, back), as_of, phrase=m.group(0))
     m = re.search(r"\bon (" + "|".join(_WEEKDAYS) + r")\b", q)
     if m:  # the last such day, today included
-        day = _day_before(as_of, (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7)
+        day = day_before(as_of, (as_of.weekday() - _WEEKDAYS[m.group(1)]) % 7)
         return TimeFrame(day, day, phrase=m.group(0))
     return None
 

@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.index import Filters, Index
 from assistant.models import Passage
 from assistant.question import Question, TimeFrame
-from assistant.question.timeframe import days_before
+from assistant.question.timeframe import day_before
 from assistant.retrieval.rerank import PoolContext, load_reranker, reranked
 
 __all__ = ["HybridSearch", "RRF_K", "effective_filters", "capped"]
@@ -162,7 +162,7 @@ class HybridSearch:
         """The days a question about now is drawn from (``settings.present_days`` before ``as_of``)."""
         if as_of is None or self.settings.present_days <= 0:
             return None
-        return TimeFrame(since=days_before(as_of, self.settings.present_days) or dt.date.min, until=as_of)
+        return TimeFrame(since=day_before(as_of, self.settings.present_days), until=as_of)
 
     def preferred_window(self, timeframe: TimeFrame | None, explicit: Filters | None) -> TimeFrame | None:
         """The question's time window when it is a preference rather than a filter: it has one, no
